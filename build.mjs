@@ -1,0 +1,142 @@
+// Builds the njs bundle dist/mlflow-uma-gate.js and fails, naming the construct, on anything that Debian's
+// njs 0.7.9 cannot run (see the "njs compatibility" section of README.md). Three layers:
+//  1. esbuild `supported`: syntax njs lacks is a hard error (or lowered where esbuild can do it safely);
+//  2. a TypeScript-AST scan of the bundle for built-ins and regex flags that parse but fail at run time;
+//  3. if the njs CLI is installed, it must load the bundle and find a default export object.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import ts from 'typescript';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const outfile = join(root, 'dist', 'mlflow-uma-gate.js');
+
+// Syntax the njs engine rejects (0.7.9 and later): a hard build error, never a silent lowering.
+const UNSUPPORTED_SYNTAX = [
+  'class', 'class-field', 'class-private-field', 'class-private-method', 'class-private-accessor',
+  'class-static-field', 'class-static-blocks', 'class-private-static-field', 'class-private-static-method',
+  'class-private-static-accessor', 'class-private-brand-check', 'destructuring', 'for-of', 'generator',
+  'async-generator', 'for-await', 'new-target', 'bigint', 'default-argument', 'array-spread',
+  'regexp-dot-all-flag', 'regexp-unicode-property-escapes', 'regexp-sticky-and-unicode-flags',
+  'regexp-named-capture-groups', 'regexp-lookbehind-assertions', 'regexp-match-indices', 'regexp-set-notation',
+  'top-level-await', 'dynamic-import', 'import-meta', 'decorators', 'using', 'hashbang',
+];
+// Syntax that later njs accepts but 0.7.9 does not; esbuild lowers it to plain ES2018.
+const LOWERED_SYNTAX = ['optional-chain', 'logical-assignment', 'optional-catch-binding', 'object-rest-spread'];
+
+// Globals and methods missing on njs 0.7.9. A use of any of them is a build error.
+const MISSING_GLOBALS = [
+  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Proxy', 'Reflect', 'Intl', 'URL',
+  'URLSearchParams', 'structuredClone', 'Headers', 'Request', 'Response', 'AbortController', 'queueMicrotask',
+];
+const MISSING_MEMBERS = {
+  Array: ['from', 'of'],
+  Object: ['fromEntries', 'hasOwn', 'groupBy'],
+  ngx: ['shared'],
+};
+const MISSING_PROTOTYPE_METHODS = ['flat', 'flatMap', 'replaceAll', 'matchAll', 'at', 'findLast', 'findLastIndex'];
+const UNSUPPORTED_REGEX_FLAGS = /[suydv]/;
+
+function scanForNjsGaps(code, file) {
+  const source = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const problems = [];
+  const where = (node) => {
+    const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
+    return `${file}:${line + 1}:${character + 1}`;
+  };
+  const visit = (node) => {
+    if (ts.isIdentifier(node) && MISSING_GLOBALS.includes(node.text)) {
+      const parent = node.parent;
+      const isMemberName = (ts.isPropertyAccessExpression(parent) && parent.name === node) || ts.isPropertyAssignment(parent) && parent.name === node;
+      if (!isMemberName) problems.push(`${where(node)}: njs 0.7.9 has no global ${node.text}`);
+    }
+    if (ts.isPropertyAccessExpression(node)) {
+      const member = node.name.text;
+      const owner = ts.isIdentifier(node.expression) ? node.expression.text : '';
+      if ((MISSING_MEMBERS[owner] ?? []).includes(member)) problems.push(`${where(node)}: njs 0.7.9 has no ${owner}.${member}`);
+      if (MISSING_PROTOTYPE_METHODS.includes(member) && ts.isCallExpression(node.parent) && node.parent.expression === node) {
+        problems.push(`${where(node)}: njs 0.7.9 has no .${member}()`);
+      }
+    }
+    if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+      const flags = node.text.slice(node.text.lastIndexOf('/') + 1);
+      if (UNSUPPORTED_REGEX_FLAGS.test(flags)) problems.push(`${where(node)}: njs 0.7.9 rejects regex flags "${flags}"`);
+    }
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'RegExp') {
+      const flags = node.arguments?.[1];
+      if (flags && !ts.isStringLiteral(flags)) problems.push(`${where(node)}: RegExp flags must be a string literal`);
+      if (flags && ts.isStringLiteral(flags) && UNSUPPORTED_REGEX_FLAGS.test(flags.text)) {
+        problems.push(`${where(node)}: njs 0.7.9 rejects regex flags "${flags.text}"`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return problems;
+}
+
+// njs 0.7.9 only understands `export default x;`, not esbuild's `export { x as default };`.
+function njsDefaultExport(code) {
+  const esbuildExport = /\nexport\s*\{\s*([\w$]+) as default\s*\};\s*$/;
+  const found = esbuildExport.exec(code);
+  if (!found) throw new Error('build: expected the bundle to end with a single default export');
+  return `${code.slice(0, found.index)}\nexport default ${found[1]};\n`;
+}
+
+function loadInNjsCli(bundle) {
+  const njsCli = spawnSync('njs', ['-v'], { encoding: 'utf8' });
+  if (njsCli.error) {
+    console.warn('build: njs CLI not installed; skipping the load check (npm test installs it)');
+    return;
+  }
+  const probeDir = mkdtempSync(join(tmpdir(), 'njs-probe-'));
+  try {
+    const probe = join(probeDir, 'probe.js');
+    writeFileSync(
+      probe,
+      `import gate from '${basename(bundle)}';\n` +
+        `['authorize', 'refused', 'health'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
+    );
+    execFileSync('njs', ['-p', dirname(bundle), probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle`);
+  } catch (error) {
+    throw new Error(`build: the njs CLI cannot load ${bundle}:\n${error.stderr ?? error.message}`);
+  } finally {
+    rmSync(probeDir, { recursive: true, force: true });
+  }
+}
+
+async function build() {
+  const result = await esbuild.build({
+    entryPoints: [join(root, 'src', 'njs', 'gate.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2018',
+    supported: Object.fromEntries([
+      ...UNSUPPORTED_SYNTAX.map((feature) => [feature, false]),
+      ...LOWERED_SYNTAX.map((feature) => [feature, false]),
+    ]),
+    legalComments: 'none',
+    charset: 'utf8',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = njsDefaultExport(result.outputFiles[0].text);
+  const problems = scanForNjsGaps(code, 'dist/mlflow-uma-gate.js');
+  if (problems.length > 0) throw new Error(`build: constructs njs 0.7.9 cannot run:\n  ${problems.join('\n  ')}`);
+  rmSync(dirname(outfile), { recursive: true, force: true });
+  execFileSync('mkdir', ['-p', dirname(outfile)]);
+  writeFileSync(outfile, code);
+  loadInNjsCli(outfile);
+  console.log(`build: wrote ${outfile} (${readFileSync(outfile).length} bytes)`);
+}
+
+build().catch((error) => {
+  const messages = error.errors?.map((e) => `${e.location?.file}:${e.location?.line}:${e.location?.column}: ${e.text}`);
+  console.error(messages?.length ? `build: ${messages.join('\n')}` : error.message);
+  process.exit(1);
+});

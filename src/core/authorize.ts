@@ -1,0 +1,54 @@
+/**
+ * Everything the gate decides before asking Keycloak, as one pure function: which permission the request
+ * needs, and whether the request is fit to be asked about at all. The njs shell only gathers the inputs and
+ * performs the one Keycloak call this returns.
+ */
+import { canonicalPath } from './canonical-path';
+import type { GateConfig } from './config';
+import type { Permission } from './permissions';
+import { REFUSED } from './permissions';
+import type { Refusal } from './refusals';
+import type { RouteIndex } from './route-matcher';
+import { matchRoute } from './route-matcher';
+import type { AccessTokenClaims } from './token';
+import { checkBearerToken } from './token';
+
+export interface GateRequest {
+  /** The client's method, as nginx forwards it upstream (`$request_method`). */
+  readonly method: string;
+  /** The client's request target, as nginx forwards it upstream (`$request_uri`). */
+  readonly target: string;
+  /** Every Authorization header value the client sent. */
+  readonly authorization: readonly string[];
+  readonly nowSeconds: number;
+}
+
+export type Preflight =
+  | {
+      readonly kind: 'ask-keycloak';
+      readonly permission: Permission;
+      readonly token: string;
+      readonly claims: AccessTokenClaims;
+    }
+  | { readonly kind: 'refuse'; readonly refusal: Refusal };
+
+function refuse(kind: Refusal['kind'], detail: string): Preflight {
+  return { kind: 'refuse', refusal: { kind, detail } };
+}
+
+/**
+ * Order matters: the route is resolved before the token is looked at, so an unknown or disabled route is
+ * refused without any token work, and a malformed token never reaches Keycloak.
+ */
+export function preflight(request: GateRequest, config: GateConfig, routes: RouteIndex): Preflight {
+  const canonical = canonicalPath(request.target);
+  if (!canonical.ok) return refuse('bad-request', canonical.reason);
+  const route = matchRoute(routes, request.method, canonical.path);
+  if (route.kind === 'unknown-route') return refuse('unknown-route', `${request.method} ${canonical.path}`);
+  if (route.kind === 'method-not-allowed') return refuse('method-not-allowed', route.allowed.join(', '));
+  if (route.kind === 'ambiguous') return refuse('ambiguous-route', route.rules.join(' | '));
+  if (route.guard === REFUSED) return refuse('disabled-route', route.rule);
+  const token = checkBearerToken(request.authorization, config.tokenPolicy, request.nowSeconds);
+  if (!token.ok) return token.missing ? refuse('no-token', '') : refuse('invalid-token', token.reason);
+  return { kind: 'ask-keycloak', permission: route.guard, token: token.token, claims: token.claims };
+}

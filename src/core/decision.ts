@@ -1,0 +1,64 @@
+/**
+ * The UMA decision request and the meaning of Keycloak's answer. Anything that is not a clear, well-formed
+ * answer is a refusal: the gate fails closed.
+ */
+import type { Permission } from './permissions';
+import type { Refusal } from './refusals';
+
+export const UMA_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:uma-ticket';
+
+/** The form body of the decision request; the caller's token travels in the Authorization header. */
+export function decisionRequestBody(resourceServer: string, permission: Permission): string {
+  return [
+    `grant_type=${encodeURIComponent(UMA_GRANT_TYPE)}`,
+    `audience=${encodeURIComponent(resourceServer)}`,
+    `permission=${encodeURIComponent(permission)}`,
+    'response_mode=decision',
+  ].join('&');
+}
+
+export type Decision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly refusal: Refusal; readonly logLine?: string };
+
+function refused(kind: Refusal['kind'], detail: string, logLine?: string): Decision {
+  return { allowed: false, refusal: { kind, detail }, logLine };
+}
+
+function parseObject(body: string): { [name: string]: unknown } | null {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as { [name: string]: unknown })
+      : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+/**
+ * Maps Keycloak's reply to the decision request. `status` 0 means nginx got no HTTP answer at all
+ * (connection refused, timeout): the internal location then reports 502/504, which land here as 5xx.
+ */
+export function interpretDecision(permission: Permission, status: number, body: string): Decision {
+  const reply = parseObject(body);
+  const error = reply !== null && typeof reply.error === 'string' ? reply.error : '';
+  if (status === 200) {
+    if (reply !== null && reply.result === true) return { allowed: true };
+    return refused('keycloak-unavailable', 'unexpected decision response', `unexpected 200 answer for ${permission}`);
+  }
+  if (status === 403) return refused('forbidden', permission);
+  if (status === 401) return refused('invalid-token', 'rejected by the authorization server');
+  if (status === 400) {
+    // Keycloak answers 400 both for a token it will not accept and for a permission it does not know.
+    if (error === 'invalid_grant' || error === 'invalid_token') {
+      return refused('invalid-token', 'rejected by the authorization server');
+    }
+    return refused(
+      'unknown-permission',
+      permission,
+      `Keycloak rejected permission ${permission} (${error || 'no error code'}): the realm and the route table disagree`,
+    );
+  }
+  return refused('keycloak-unavailable', status === 0 ? 'no answer' : `status ${status}`, `Keycloak answered ${status} for ${permission}`);
+}

@@ -1,0 +1,31 @@
+/**
+ * The vocabulary shared by the route table, the Keycloak realm and the decision:
+ * every MLflow route is guarded by exactly one `resource#scope` permission.
+ */
+
+export const SCOPES = ['read', 'write', 'delete'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const RESOURCES = [
+  'experiments',
+  'runs',
+  'models',
+  'logged-models',
+  'artifacts',
+  'traces',
+  'datasets',
+  'prompts',
+  'scorers',
+  'gateway',
+  'jobs',
+  'webhooks',
+  'ui',
+  'server',
+] as const;
+export type Resource = (typeof RESOURCES)[number];
+
+export type Permission = `${Resource}#${Scope}`;
+
+/** Marks a route that is refused for everyone, whatever the token (e.g. routes that trust a loopback client). */
+export const REFUSED = 'refused' as const;
+export type Guard = Permission | typeof REFUSED;

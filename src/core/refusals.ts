@@ -1,0 +1,81 @@
+/**
+ * Every way the gate can refuse a request, with the HTTP status and the MLflow-style error body it produces.
+ * MLflow's client turns `{"error_code", "message"}` into `MlflowException("<error_code>: <message>")`,
+ * so the message is what a data scientist reads: it says what happened and what to do.
+ */
+
+export const REFUSALS = {
+  'bad-request': { status: 400, code: 'BAD_REQUEST', message: 'Request refused by the gate: %s.' },
+  'no-token': {
+    status: 401,
+    code: 'UNAUTHENTICATED',
+    message: 'Authentication required: send an access token as "Authorization: Bearer <token>" (MLFLOW_TRACKING_TOKEN).',
+  },
+  'invalid-token': { status: 401, code: 'UNAUTHENTICATED', message: 'Invalid access token: %s. Obtain a new token.' },
+  'unknown-route': { status: 403, code: 'PERMISSION_DENIED', message: 'Unknown MLflow endpoint %s: refused by the gate.' },
+  'method-not-allowed': {
+    status: 403,
+    code: 'PERMISSION_DENIED',
+    message: 'Method not allowed on this MLflow endpoint (allowed: %s): refused by the gate.',
+  },
+  'disabled-route': {
+    status: 403,
+    code: 'PERMISSION_DENIED',
+    message: 'This MLflow endpoint is disabled behind the gate because it trusts the client address: %s.',
+  },
+  'ambiguous-route': {
+    status: 403,
+    code: 'PERMISSION_DENIED',
+    message: 'The gate cannot tell which MLflow endpoint serves this path (%s): refused.',
+  },
+  forbidden: { status: 403, code: 'PERMISSION_DENIED', message: 'Permission denied: this request needs %s.' },
+  'unknown-permission': {
+    status: 403,
+    code: 'PERMISSION_DENIED',
+    message: 'Permission denied: the authorization server does not define %s. Ask your administrator.',
+  },
+  'keycloak-unavailable': {
+    status: 503,
+    code: 'TEMPORARILY_UNAVAILABLE',
+    message: 'The authorization server is unavailable (%s); try again later.',
+  },
+  internal: { status: 500, code: 'INTERNAL_ERROR', message: 'The gate failed to authorize this request (%s).' },
+} as const;
+
+export type RefusalKind = keyof typeof REFUSALS;
+
+export interface Refusal {
+  readonly kind: RefusalKind;
+  /** Fills the `%s` of the message: a reason, a permission or a list of methods. Never a token. */
+  readonly detail: string;
+}
+
+export interface RenderedRefusal {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: { [name: string]: string };
+}
+
+export const RETRY_AFTER_SECONDS = 5;
+const MAX_DETAIL_LENGTH = 300;
+
+export function isRefusalKind(kind: string): kind is RefusalKind {
+  return Object.prototype.hasOwnProperty.call(REFUSALS, kind);
+}
+
+/**
+ * `bearerRealm` names the protection space in `WWW-Authenticate` (RFC 6750 section 3).
+ */
+export function renderRefusal(refusal: Refusal, bearerRealm: string): RenderedRefusal {
+  const spec = REFUSALS[refusal.kind];
+  const detail = refusal.detail.length > MAX_DETAIL_LENGTH ? `${refusal.detail.slice(0, MAX_DETAIL_LENGTH)}…` : refusal.detail;
+  const headers: { [name: string]: string } = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+  const quotedRealm = bearerRealm.replace(/["\\]/g, '');
+  if (refusal.kind === 'no-token') headers['WWW-Authenticate'] = `Bearer realm="${quotedRealm}"`;
+  if (refusal.kind === 'invalid-token') {
+    headers['WWW-Authenticate'] = `Bearer realm="${quotedRealm}", error="invalid_token"`;
+  }
+  if (spec.status === 503) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+  const body = JSON.stringify({ error_code: spec.code, message: spec.message.replace('%s', () => detail) });
+  return { status: spec.status, body, headers };
+}

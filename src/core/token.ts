@@ -1,0 +1,101 @@
+/**
+ * Bearer-token checks done before Keycloak is asked anything. They do not verify the signature (Keycloak does,
+ * in the UMA grant); they reject what Keycloak would accept but the gate must not: tokens issued for other
+ * clients (the UMA grant does not check audience), ID or refresh tokens, other realms, expired tokens.
+ */
+
+export interface TokenPolicy {
+  /** The realm's issuer URL exactly as Keycloak writes it into `iss`. */
+  readonly issuer: string;
+  /** Client ids whose tokens the gate accepts, matched against `azp` and `aud`. */
+  readonly acceptedClients: readonly string[];
+  /** Largest accepted Authorization header value, in bytes. */
+  readonly maxTokenLength: number;
+}
+
+export interface AccessTokenClaims {
+  readonly sub: string;
+  readonly username: string;
+  readonly clientId: string;
+  readonly exp: number;
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly token: string; readonly claims: AccessTokenClaims }
+  | { readonly ok: false; readonly missing: boolean; readonly reason: string };
+
+// RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const JWT = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/;
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function invalid(reason: string): TokenCheck {
+  return { ok: false, missing: false, reason };
+}
+
+/** Decodes unpadded base64url into bytes; the same code runs in njs and Node. */
+export function base64UrlDecode(text: string): Uint8Array {
+  const bytes = new Uint8Array(Math.floor((text.length * 6) / 8));
+  let buffer = 0;
+  let bits = 0;
+  let out = 0;
+  for (let i = 0; i < text.length; i++) {
+    const value = BASE64URL_ALPHABET.indexOf(text.charAt(i));
+    if (value < 0) throw new Error('not base64url');
+    buffer = ((buffer << 6) | value) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[out++] = (buffer >> bits) & 0xff;
+    }
+  }
+  return bytes;
+}
+
+function audienceList(aud: unknown): string[] {
+  if (typeof aud === 'string') return [aud];
+  if (Array.isArray(aud)) return aud.filter((a): a is string => typeof a === 'string');
+  return [];
+}
+
+/**
+ * `authorization` holds every Authorization header value the client sent (nginx joins repeats with ", "
+ * only for some headers, so the caller passes them as a list).
+ */
+export function checkBearerToken(
+  authorization: readonly string[],
+  policy: TokenPolicy,
+  nowSeconds: number,
+): TokenCheck {
+  if (authorization.length === 0) return { ok: false, missing: true, reason: 'no bearer token' };
+  if (authorization.length > 1) return invalid('more than one Authorization header');
+  const header = authorization[0];
+  if (header.length > policy.maxTokenLength) return invalid('token too large');
+  const bearer = BEARER.exec(header);
+  if (bearer === null) return invalid('Authorization is not a Bearer token');
+  const token = bearer[1];
+  const jwt = JWT.exec(token);
+  if (jwt === null) return invalid('token is not a JWT');
+  let claims: { [name: string]: unknown };
+  try {
+    claims = JSON.parse(new TextDecoder().decode(base64UrlDecode(jwt[1])));
+  } catch (e) {
+    return invalid('token payload is not JSON');
+  }
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) return invalid('token payload is not an object');
+  if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return invalid('token expired');
+  if (claims.iss !== policy.issuer) return invalid('token issued by another realm');
+  if (claims.typ !== undefined && claims.typ !== 'Bearer') return invalid('not an access token');
+  const clientId = typeof claims.azp === 'string' ? claims.azp : '';
+  const audiences = audienceList(claims.aud);
+  const accepted = policy.acceptedClients.some(
+    (client) => client === clientId || audiences.indexOf(client) >= 0,
+  );
+  if (!accepted) return invalid('token not issued for an accepted client');
+  if (typeof claims.sub !== 'string' && typeof claims.preferred_username !== 'string') {
+    return invalid('token has no subject');
+  }
+  const sub = typeof claims.sub === 'string' ? claims.sub : '';
+  const username = typeof claims.preferred_username === 'string' ? claims.preferred_username : sub;
+  return { ok: true, token, claims: { sub, username, clientId, exp: claims.exp } };
+}

@@ -1,0 +1,117 @@
+/// <reference path="../../node_modules/njs-types/ngx_http_js_module.d.ts" />
+/**
+ * The njs shell: gathers inputs from nginx, runs the pure core, performs the one Keycloak call, and turns the
+ * outcome into what nginx understands. Handlers (see nginx/mlflow-uma-gate.locations.conf):
+ *  - authorize: `auth_request` handler. Only 2xx, 401 and 403 pass through `auth_request`, so a refusal is
+ *    signalled with 401/403 plus `X-Mlflow-Gate-Refusal`/`-Detail` headers that `auth_request_set` copies.
+ *  - refused: `error_page` target that renders that refusal as MLflow-style JSON with its real status.
+ *  - health: the gate's own health endpoint; reports whether Keycloak answers.
+ */
+import type { Preflight } from '../core/authorize';
+import { preflight } from '../core/authorize';
+import type { GateConfig } from '../core/config';
+import { readConfig, VARIABLE_PREFIX } from '../core/config';
+import { decisionRequestBody, interpretDecision } from '../core/decision';
+import type { Refusal } from '../core/refusals';
+import { isRefusalKind, REFUSALS, renderRefusal } from '../core/refusals';
+import { MLFLOW_ROUTES } from '../core/route-matcher';
+
+const KEYCLOAK_DECISION_LOCATION = '/_mlflow_gate/keycloak/decision';
+const KEYCLOAK_DISCOVERY_LOCATION = '/_mlflow_gate/keycloak/discovery';
+const FALLBACK_BEARER_REALM = 'mlflow';
+
+function gateVariable(r: NginxHTTPRequest, name: string): string | undefined {
+  const value = r.variables[VARIABLE_PREFIX + name];
+  return value === undefined ? undefined : String(value);
+}
+
+function gateConfig(r: NginxHTTPRequest): GateConfig | null {
+  const result = readConfig((name) => gateVariable(r, name));
+  if (result.ok) return result.config;
+  r.error(`mlflow-uma-gate: configuration error: ${result.problem}`);
+  return null;
+}
+
+function authorizationHeaders(r: NginxHTTPRequest): string[] {
+  return r.rawHeadersIn
+    .filter((header) => String(header[0]).toLowerCase() === 'authorization')
+    .map((header) => String(header[1]));
+}
+
+/** Hands a refusal to the `refused` handler through `auth_request_set`; details are percent-encoded for the header. */
+function signalRefusal(r: NginxHTTPRequest, refusal: Refusal): void {
+  r.headersOut['X-Mlflow-Gate-Refusal'] = refusal.kind;
+  r.headersOut['X-Mlflow-Gate-Detail'] = encodeURIComponent(refusal.detail);
+  r.return(REFUSALS[refusal.kind].status === 401 ? 401 : 403);
+}
+
+async function askKeycloak(r: NginxHTTPRequest, config: GateConfig, asked: Extract<Preflight, { kind: 'ask-keycloak' }>) {
+  const reply = await r.subrequest(KEYCLOAK_DECISION_LOCATION, {
+    method: 'POST',
+    body: decisionRequestBody(config.resourceServer, asked.permission),
+  });
+  return interpretDecision(asked.permission, reply.status, reply.responseText ? String(reply.responseText) : '');
+}
+
+async function authorize(r: NginxHTTPRequest): Promise<void> {
+  const config = gateConfig(r);
+  if (config === null) {
+    signalRefusal(r, { kind: 'internal', detail: 'gate configuration error' });
+    return;
+  }
+  const asked = preflight(
+    {
+      method: String(r.variables.request_method),
+      target: String(r.variables.request_uri),
+      authorization: authorizationHeaders(r),
+      nowSeconds: Math.floor(Date.now() / 1000),
+    },
+    config,
+    MLFLOW_ROUTES,
+  );
+  if (asked.kind === 'refuse') {
+    signalRefusal(r, asked.refusal);
+    return;
+  }
+  const decision = await askKeycloak(r, config, asked);
+  if (!decision.allowed) {
+    if (decision.logLine) r.error(`mlflow-uma-gate: ${decision.logLine}`);
+    signalRefusal(r, decision.refusal);
+    return;
+  }
+  r.headersOut['X-Mlflow-Gate-User'] = encodeURIComponent(asked.claims.username);
+  r.return(204);
+}
+
+function send(r: NginxHTTPRequest, status: number, headers: { [name: string]: string }, body: string): void {
+  Object.keys(headers).forEach((name) => {
+    r.headersOut[name] = headers[name];
+  });
+  r.return(status, body);
+}
+
+function refused(r: NginxHTTPRequest): void {
+  const kind = String(r.variables.mlflow_gate_refusal || '');
+  let detail = '';
+  try {
+    detail = decodeURIComponent(String(r.variables.mlflow_gate_detail || ''));
+  } catch (e) {
+    detail = 'undecodable detail';
+  }
+  const refusal: Refusal = isRefusalKind(kind) ? { kind, detail } : { kind: 'internal', detail: 'authorization failed' };
+  const rendered = renderRefusal(refusal, gateVariable(r, 'realm') || FALLBACK_BEARER_REALM);
+  send(r, rendered.status, rendered.headers, rendered.body);
+}
+
+async function health(r: NginxHTTPRequest): Promise<void> {
+  const reply = await r.subrequest(KEYCLOAK_DISCOVERY_LOCATION, { method: 'GET' });
+  const reachable = reply.status === 200;
+  const body = JSON.stringify({
+    status: reachable ? 'ok' : 'unavailable',
+    keycloak: reachable ? 'reachable' : `unreachable (status ${reply.status})`,
+    njs: njs.version,
+  });
+  send(r, reachable ? 200 : 503, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body);
+}
+
+export default { authorize, refused, health };
