@@ -7,11 +7,26 @@ import type { TokenPolicy } from './token';
 export const VARIABLE_PREFIX = 'mlflow_gate_';
 
 export const DEFAULTS = {
-  realm: 'mlflow',
   resource_server: 'mlflow-gate',
   accepted_clients: 'mlflow-cli mlflow-automation',
   max_token_bytes: '16384',
 } as const;
+
+// The realm's issuer URL: `<scheme>://<host[:port]>[/<relative path>]/realms/<realm>`.
+const ISSUER = /^https?:\/\/([^/?#@]+)((?:\/[^/?#]+)*\/realms\/([^/?#]+))$/;
+
+export interface Issuer {
+  /** `host[:port]`: the Host header Keycloak is asked with. */
+  readonly host: string;
+  /** The realm's path on Keycloak, e.g. `/realms/mlflow`. */
+  readonly path: string;
+  readonly realm: string;
+}
+
+export function parseIssuer(issuer: string): Issuer | null {
+  const parts = ISSUER.exec(issuer);
+  return parts === null ? null : { host: parts[1], path: parts[2], realm: decodeURIComponent(parts[3]) };
+}
 
 export interface GateConfig {
   readonly bearerRealm: string;
@@ -26,6 +41,10 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
   const setting = (name: keyof typeof DEFAULTS): string => lookup(name) || DEFAULTS[name];
   const issuer = lookup('issuer');
   if (!issuer) return { ok: false, problem: `$${VARIABLE_PREFIX}issuer is not set` };
+  const parsedIssuer = parseIssuer(issuer);
+  if (parsedIssuer === null) {
+    return { ok: false, problem: `$${VARIABLE_PREFIX}issuer is not a Keycloak realm URL (https://host/realms/name)` };
+  }
   const maxTokenLength = parseInt(setting('max_token_bytes'), 10);
   if (!(maxTokenLength > 0)) return { ok: false, problem: `$${VARIABLE_PREFIX}max_token_bytes is not a positive number` };
   const acceptedClients = setting('accepted_clients')
@@ -34,7 +53,7 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
   return {
     ok: true,
     config: {
-      bearerRealm: setting('realm'),
+      bearerRealm: parsedIssuer.realm,
       resourceServer: setting('resource_server'),
       tokenPolicy: { issuer, acceptedClients, maxTokenLength },
     },

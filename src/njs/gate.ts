@@ -6,11 +6,12 @@
  *    signalled with 401/403 plus `X-Mlflow-Gate-Refusal`/`-Detail` headers that `auth_request_set` copies.
  *  - refused: `error_page` target that renders that refusal as MLflow-style JSON with its real status.
  *  - health: the gate's own health endpoint; reports whether Keycloak answers.
+ *  - issuerHost, issuerPath: `js_set` values derived from `$mlflow_gate_issuer` for the Keycloak locations.
  */
 import type { Preflight } from '../core/authorize';
 import { preflight } from '../core/authorize';
 import type { GateConfig } from '../core/config';
-import { readConfig, VARIABLE_PREFIX } from '../core/config';
+import { parseIssuer, readConfig, VARIABLE_PREFIX } from '../core/config';
 import { decisionRequestBody, interpretDecision } from '../core/decision';
 import type { Refusal } from '../core/refusals';
 import { isRefusalKind, REFUSALS, renderRefusal } from '../core/refusals';
@@ -18,7 +19,6 @@ import { MLFLOW_ROUTES } from '../core/route-matcher';
 
 const KEYCLOAK_DECISION_LOCATION = '/_mlflow_gate/keycloak/decision';
 const KEYCLOAK_DISCOVERY_LOCATION = '/_mlflow_gate/keycloak/discovery';
-const FALLBACK_BEARER_REALM = 'mlflow';
 
 function gateVariable(r: NginxHTTPRequest, name: string): string | undefined {
   const value = r.variables[VARIABLE_PREFIX + name];
@@ -99,7 +99,8 @@ function refused(r: NginxHTTPRequest): void {
     detail = 'undecodable detail';
   }
   const refusal: Refusal = isRefusalKind(kind) ? { kind, detail } : { kind: 'internal', detail: 'authorization failed' };
-  const rendered = renderRefusal(refusal, gateVariable(r, 'realm') || FALLBACK_BEARER_REALM);
+  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
+  const rendered = renderRefusal(refusal, issuer === null ? 'mlflow' : issuer.realm);
   send(r, rendered.status, rendered.headers, rendered.body);
 }
 
@@ -114,4 +115,15 @@ async function health(r: NginxHTTPRequest): Promise<void> {
   send(r, reachable ? 200 : 503, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body);
 }
 
-export default { authorize, refused, health };
+/** `js_set` handlers: an unusable issuer yields an empty value, which makes the Keycloak locations fail (503). */
+function issuerHost(r: NginxHTTPRequest): string {
+  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
+  return issuer === null ? '' : issuer.host;
+}
+
+function issuerPath(r: NginxHTTPRequest): string {
+  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
+  return issuer === null ? '' : issuer.path;
+}
+
+export default { authorize, refused, health, issuerHost, issuerPath };

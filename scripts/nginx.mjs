@@ -1,0 +1,71 @@
+// Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages) as a plain process.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, logTail, portAcceptsConnections, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const bundleDir = join(projectRoot, 'dist');
+export const confDir = join(projectRoot, 'nginx');
+
+/** Settings of nginx/nginx.conf.template that have a sensible default. */
+export const NGINX_TEMPLATE_DEFAULTS = {
+  MLFLOW_GATE_WORKER_PROCESSES: 'auto',
+  MLFLOW_GATE_RESOURCE_SERVER: 'mlflow-gate',
+  MLFLOW_GATE_ACCEPTED_CLIENTS: 'mlflow-cli mlflow-automation',
+  MLFLOW_GATE_BUNDLE_DIR: bundleDir,
+  MLFLOW_GATE_CONF_DIR: confDir,
+};
+
+/** Fills `${NAME}` placeholders like the official nginx image's envsubst step, but fails on a missing name. */
+export function renderTemplate(template, values) {
+  const missing = new Set();
+  const text = template.replace(/\$\{([A-Z0-9_]+)\}/g, (placeholder, name) => {
+    if (values[name] === undefined) missing.add(name);
+    return values[name] ?? placeholder;
+  });
+  if (missing.size > 0) throw new Error(`nginx.conf.template: no value for ${[...missing].join(', ')}`);
+  return text;
+}
+
+/**
+ * Starts nginx in `runtimeDir` (config, logs, temp files and pid all live there).
+ * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
+ * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, stop }.
+ */
+export async function startNginx({ runtimeDir, port, settings }) {
+  const listenPort = port ?? (await freePort());
+  mkdirSync(runtimeDir, { recursive: true });
+  const errorLog = join(runtimeDir, 'error.log');
+  const accessLog = join(runtimeDir, 'access.log');
+  const conf = join(runtimeDir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    renderTemplate(readFileSync(join(confDir, 'nginx.conf.template'), 'utf8'), {
+      ...NGINX_TEMPLATE_DEFAULTS,
+      MLFLOW_GATE_LISTEN: `127.0.0.1:${listenPort}`,
+      MLFLOW_GATE_RUNTIME_DIR: runtimeDir,
+      MLFLOW_GATE_ERROR_LOG: errorLog,
+      MLFLOW_GATE_ACCESS_LOG: accessLog,
+      ...settings,
+    }),
+  );
+  const globals = `daemon off; pid ${join(runtimeDir, 'nginx.pid')};`;
+  try {
+    execFileSync('nginx', ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`nginx: configuration test failed:\n${error.stderr}`);
+  }
+  const child = startProcess('nginx', ['-p', runtimeDir, '-c', conf, '-g', globals], { logFile: errorLog });
+  await waitUntil('nginx', () => portAcceptsConnections(listenPort), { timeoutMs: 15_000, logFile: errorLog, process: child });
+  return {
+    url: `http://127.0.0.1:${listenPort}`,
+    port: listenPort,
+    pid: child.pid,
+    errorLog,
+    accessLog,
+    errorLogTail: (lines) => logTail(errorLog, lines),
+    stop: () => stopProcessGroup(child.pid),
+  };
+}
