@@ -33,6 +33,7 @@ export function renderTemplate(template, values) {
  * Starts nginx in `runtimeDir` (config, logs, temp files and pid all live there).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
  * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, stop }.
+ * @param {{ runtimeDir: string, port?: number, settings: Record<string, string> }} options
  */
 export async function startNginx({ runtimeDir, port, settings }) {
   const listenPort = port ?? (await freePort());

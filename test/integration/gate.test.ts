@@ -1,0 +1,146 @@
+/**
+ * The built bundle in real nginx + Debian's njs 0.7.9, asking a real Keycloak with the shipped realm.
+ * MLflow's place is taken by a recording upstream, so every test can check what got through.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'undici';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Permission, Scope } from '../../src/core/permissions';
+import { RESOURCES, SCOPES } from '../../src/core/permissions';
+import { TEST_ID_HEADER } from '../support/echo-upstream';
+import { demoUsers } from '../support/realm';
+import type { Role } from '../support/realm';
+import { examplePath, routeGuardedBy } from '../support/routes';
+import { serviceToken, userToken } from '../support/tokens';
+
+const stack = inject('stack');
+
+type Identity = Role | 'service';
+const SCOPES_OF: Record<Identity, readonly Scope[]> = {
+  admin: ['read', 'write', 'delete'],
+  editor: ['read', 'write'],
+  viewer: ['read'],
+  none: [],
+  service: ['read', 'write'],
+};
+const tokens = {} as Record<Identity, string>;
+
+interface GateResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  reachedUpstream: boolean;
+}
+
+/** Sends one request through the gate and asks the upstream whether it arrived. */
+export async function throughGate(method: string, target: string, headers: Record<string, string> = {}): Promise<GateResponse> {
+  const testId = randomUUID();
+  const response = await request(`${stack.gate}${target}`, {
+    method: method as 'GET',
+    headers: { [TEST_ID_HEADER]: testId, ...headers, ...(method === 'GET' || method === 'HEAD' ? {} : { 'content-type': 'application/json' }) },
+    body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
+  });
+  const body = await response.body.text();
+  const seen = await request(`${stack.echo}/__seen/${testId}`);
+  await seen.body.dump();
+  return { status: response.statusCode, headers: response.headers, body, reachedUpstream: seen.statusCode === 200 };
+}
+
+function bearer(identity: Identity) {
+  return { authorization: `Bearer ${tokens[identity]}` };
+}
+
+beforeAll(async () => {
+  await Promise.all(
+    demoUsers.map(async (user) => {
+      tokens[user.role] = await userToken(stack.keycloak, user.username, user.password);
+    }),
+  );
+  tokens.service = await serviceToken(stack.keycloak);
+});
+
+const probes = RESOURCES.flatMap((resource) =>
+  SCOPES.map((scope) => ({ permission: `${resource}#${scope}` as Permission, scope, route: routeGuardedBy(`${resource}#${scope}`) })),
+).filter((probe) => probe.route !== undefined);
+
+describe.each(Object.keys(SCOPES_OF) as Identity[])('as %s', (identity) => {
+  it.each(probes.map((probe) => [probe.permission, probe.route!.method, probe.route!.rule, probe.scope] as const))(
+    '%s (%s %s)',
+    async (_permission, method, rule, scope) => {
+      const response = await throughGate(method, examplePath(rule), bearer(identity));
+      const allowed = SCOPES_OF[identity].includes(scope);
+      expect({ status: response.status, reachedUpstream: response.reachedUpstream }).toEqual(
+        allowed ? { status: 200, reachedUpstream: true } : { status: 403, reachedUpstream: false },
+      );
+      if (!allowed) expect(JSON.parse(response.body)).toMatchObject({ error_code: 'PERMISSION_DENIED' });
+    },
+  );
+});
+
+describe('what reaches MLflow', () => {
+  it('is the authorized method and target, with the verified user and without the token', async () => {
+    const target = '/api/2.0/mlflow/experiments/get?experiment_id=1&x=%2F';
+    const response = await throughGate('GET', target, bearer('viewer'));
+    const echoed = JSON.parse(response.body);
+    const viewer = demoUsers.find((user) => user.role === 'viewer')!;
+    expect(echoed).toMatchObject({ method: 'GET', target });
+    expect(echoed.headers['x-mlflow-gate-user']).toBe(viewer.username);
+    expect(echoed.headers.authorization).toBeUndefined();
+  });
+
+  it('authorizes HEAD as GET', async () => {
+    expect((await throughGate('HEAD', '/api/2.0/mlflow/experiments/get', bearer('viewer'))).status).toBe(200);
+    expect((await throughGate('HEAD', '/api/2.0/mlflow/experiments/get', bearer('none'))).status).toBe(403);
+  });
+});
+
+describe('refusals', () => {
+  it('asks for a token with 401 and WWW-Authenticate when there is none', async () => {
+    const response = await throughGate('GET', '/api/2.0/mlflow/experiments/get');
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="mlflow"');
+    expect(JSON.parse(response.body)).toMatchObject({ error_code: 'UNAUTHENTICATED' });
+    expect(response.reachedUpstream).toBe(false);
+  });
+
+  it.each([
+    ['a malformed token', 'Bearer not-a-jwt'],
+    ['another scheme', 'Basic ZGVtbzpkZW1v'],
+    ['a forged payload', 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjk5OTk5OTk5OTl9.c2ln'],
+  ])('refuses %s with 401', async (_name, authorization) => {
+    const response = await throughGate('GET', '/api/2.0/mlflow/experiments/get', { authorization });
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(response.reachedUpstream).toBe(false);
+  });
+
+  it('refuses a token whose signature Keycloak rejects, with 401', async () => {
+    const [header, payload] = tokens.admin.split('.');
+    const response = await throughGate('GET', '/api/2.0/mlflow/experiments/get', { authorization: `Bearer ${header}.${payload}.c2lnbmF0dXJl` });
+    expect(response.status).toBe(401);
+    expect(response.reachedUpstream).toBe(false);
+  });
+
+  it.each([
+    ['an unknown path', 'GET', '/api/2.0/mlflow/experiments/drop', 403],
+    ['an unrouted method', 'PUT', '/api/2.0/mlflow/experiments/get', 403],
+    ['an encoded slash', 'GET', '/api/2.0/mlflow/experiments%2Fget', 400],
+    ['a dot segment', 'GET', '/api/2.0/mlflow/runs/../experiments/get', 400],
+  ])('refuses %s even for an admin', async (_name, method, target, status) => {
+    const response = await throughGate(method, target, bearer('admin'));
+    expect(response.status).toBe(status);
+    expect(response.reachedUpstream).toBe(false);
+  });
+
+  it('serves its health endpoint without a token', async () => {
+    const response = await request(`${stack.gate}/_mlflow_gate/health`);
+    expect(response.statusCode).toBe(200);
+    expect(await response.body.json()).toMatchObject({ status: 'ok', keycloak: 'reachable' });
+  });
+
+  it('logs nothing secret', () => {
+    const log = readFileSync(stack.nginxErrorLog, 'utf8');
+    Object.values(tokens).forEach((token) => expect(log).not.toContain(token.split('.')[1]));
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Starts the real components once for the integration tests: Keycloak (pinned Maven Central distribution,
+ * shipped realm imported), nginx + Debian's njs running the built bundle, and a recording upstream where
+ * MLflow would be. Everything listens on 127.0.0.1 and is stopped at the end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { installAll } from '../../scripts/deps.mjs';
+import { startKeycloak } from '../../scripts/keycloak.mjs';
+import { startNginx } from '../../scripts/nginx.mjs';
+import { freePort } from '../../scripts/processes.mjs';
+import { startEchoUpstream } from './echo-upstream';
+import { realm, realmFile } from './realm';
+
+export interface IntegrationStack {
+  gate: string;
+  keycloak: string;
+  keycloakPort: number;
+  keycloakDataDir: string;
+  keycloakLog: string;
+  issuer: string;
+  echo: string;
+  runtimeDir: string;
+  nginxErrorLog: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: IntegrationStack;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  await installAll();
+  const runtimeDir = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-it-'));
+  const keycloakPort = await freePort();
+  const keycloakDataDir = join(runtimeDir, 'keycloak-data');
+  const keycloakLog = join(runtimeDir, 'keycloak.log');
+  const keycloak = await startKeycloak({ port: keycloakPort, dataDir: keycloakDataDir, realmFile, logFile: keycloakLog });
+  const echo = await startEchoUpstream();
+  const issuer = `${keycloak.url}/realms/${realm.realm}`;
+  const nginx = await startNginx({
+    runtimeDir: join(runtimeDir, 'nginx'),
+    settings: {
+      MLFLOW_GATE_ISSUER: issuer,
+      MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloakPort}`,
+      MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${echo.port}`,
+    },
+  });
+  project.provide('stack', {
+    gate: nginx.url,
+    keycloak: keycloak.url,
+    keycloakPort,
+    keycloakDataDir,
+    keycloakLog,
+    issuer,
+    echo: echo.url,
+    runtimeDir,
+    nginxErrorLog: nginx.errorLog,
+  });
+  return async () => {
+    await nginx.stop();
+    await echo.close();
+    await keycloak.stop();
+    rmSync(runtimeDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { preflight } from '../../src/core/authorize';
+import type { GateConfig } from '../../src/core/config';
+import { buildRouteIndex } from '../../src/core/route-matcher';
+
+const config: GateConfig = {
+  bearerRealm: 'mlflow',
+  resourceServer: 'mlflow-gate',
+  tokenPolicy: { issuer: 'https://sso/realms/mlflow', acceptedClients: ['mlflow-cli'], maxTokenLength: 16384 },
+};
+const routes = buildRouteIndex([
+  { method: 'POST', rule: '/api/2.0/mlflow/experiments/delete', guard: 'experiments#delete' },
+  { method: 'POST', rule: '/ajax-api/3.0/mlflow/assistant/message', guard: 'refused' },
+]);
+const now = 1_800_000_000;
+const claims = { exp: now + 60, iss: 'https://sso/realms/mlflow', azp: 'mlflow-cli', sub: 's', preferred_username: 'ada' };
+const token = `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+
+function run(method: string, target: string, authorization: string[] = [`Bearer ${token}`]) {
+  return preflight({ method, target, authorization, nowSeconds: now }, config, routes);
+}
+
+describe('preflight', () => {
+  it('asks Keycloak for the route permission with the checked token', () => {
+    expect(run('POST', '/api/2.0/mlflow/experiments/delete?x=1')).toMatchObject({
+      kind: 'ask-keycloak',
+      permission: 'experiments#delete',
+      token,
+      claims: { username: 'ada' },
+    });
+  });
+
+  it.each([
+    ['a non-canonical path', 'POST', '/api/2.0/mlflow//experiments/delete', 'bad-request'],
+    ['an unknown route', 'POST', '/api/2.0/mlflow/experiments/nuke', 'unknown-route'],
+    ['an unrouted method', 'GET', '/api/2.0/mlflow/experiments/delete', 'method-not-allowed'],
+    ['a route refused for everyone', 'POST', '/ajax-api/3.0/mlflow/assistant/message', 'disabled-route'],
+  ])('refuses %s before looking at the token', (_name, method, target, kind) => {
+    expect(run(method, target, [])).toEqual({ kind: 'refuse', refusal: expect.objectContaining({ kind }) });
+  });
+
+  it('asks for a token, then checks it', () => {
+    expect(run('POST', '/api/2.0/mlflow/experiments/delete', [])).toMatchObject({ refusal: { kind: 'no-token' } });
+    expect(run('POST', '/api/2.0/mlflow/experiments/delete', ['Bearer x'])).toMatchObject({ refusal: { kind: 'invalid-token' } });
+  });
+});
