@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'coverage-guard', include: ['test/coverage/**/*.test.ts'], testTimeout: 60_000 } },
       {
         test: {
           name: 'integration',

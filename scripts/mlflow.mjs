@@ -4,7 +4,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './cache.mjs';
 
-export const MLFLOW_VERSION = '3.18.0';
+export const MLFLOW_VERSION = '3.17.2';
 // The Postgres driver lets the same venv run `mlflow server` with a Postgres backend store.
 const PIP_PACKAGES = [`mlflow==${MLFLOW_VERSION}`, 'psycopg2-binary'];
 

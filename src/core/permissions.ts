@@ -19,6 +19,8 @@ export const RESOURCES = [
   'gateway',
   'jobs',
   'webhooks',
+  // A registry with its own permission type in MLflow's auth, unlike any entity above.
+  'mcp-servers',
   'ui',
   'server',
 ] as const;

@@ -1,8 +1,8 @@
 """Print every (method, rule) that `mlflow server` serves, as a JSON array on stdout.
 
-Run it with the pinned MLflow's venv python:
+Run it with the python of the pinned MLflow's venv (scripts/mlflow.mjs installs it):
 
-    $HOME/.cache/mlflow-uma-gate/mlflow-3.18.0/venv/bin/python test/support/mlflow_routes.py
+    $HOME/.cache/mlflow-uma-gate/mlflow-<version>/venv/bin/python test/support/mlflow_routes.py
 
 Output: a sorted JSON array of {"method": "GET", "rule": "/api/2.0/mlflow/experiments/get", "source": "flask"}
 objects, one per (method, rule, source). It feeds the coverage guard: the set of (method, rule) pairs printed here
@@ -16,7 +16,7 @@ What it reads, and why that is what `mlflow server` serves:
 - "fastapi" entries: the app's own routes, including the included routers (otel /v1/traces, jobs, gateway,
   assistant, native artifact streaming, MCP-server and skill registries, server-info/health), with rules in
   Starlette syntax (`{name}`, `{name:path}`). FastAPI's docs/openapi routes would be listed if they were
-  served; MLflow 3.18 disables them (docs_url=redoc_url=openapi_url=None).
+  served; MLflow 3.17+ disables them (docs_url=redoc_url=openapi_url=None).
 - "flask" entries: the url_map of the Flask app that the FastAPI app mounts at "/" through its WSGI bridge
   (the mount itself is not a route), rules in werkzeug syntax (`<name>`, `<path:name>`), including Flask's
   automatic static route `/build/<path:filename>`. HEAD and OPTIONS are dropped: werkzeug and Starlette add them
