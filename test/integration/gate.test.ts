@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Permission, Scope } from '../../src/core/permissions';
 import { RESOURCES, SCOPES } from '../../src/core/permissions';
@@ -25,6 +25,8 @@ const SCOPES_OF: Record<Identity, readonly Scope[]> = {
   service: ['read', 'write'],
 };
 const tokens = {} as Record<Identity, string>;
+// A Client sends `path` exactly as given; request(url) would normalise dot segments before they reach the gate.
+const gate = new Client(stack.gate);
 
 interface GateResponse {
   status: number;
@@ -36,7 +38,8 @@ interface GateResponse {
 /** Sends one request through the gate and asks the upstream whether it arrived. */
 export async function throughGate(method: string, target: string, headers: Record<string, string> = {}): Promise<GateResponse> {
   const testId = randomUUID();
-  const response = await request(`${stack.gate}${target}`, {
+  const response = await gate.request({
+    path: target,
     method: method as 'GET',
     headers: { [TEST_ID_HEADER]: testId, ...headers, ...(method === 'GET' || method === 'HEAD' ? {} : { 'content-type': 'application/json' }) },
     body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
