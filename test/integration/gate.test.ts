@@ -2,13 +2,12 @@
  * The built bundle in real nginx + Debian's njs 0.7.9, asking a real Keycloak with the shipped realm.
  * MLflow's place is taken by a recording upstream, so every test can check what got through.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client, request } from 'undici';
+import { request } from 'undici';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Permission, Scope } from '../../src/core/permissions';
 import { RESOURCES, SCOPES } from '../../src/core/permissions';
-import { TEST_ID_HEADER } from '../support/echo-upstream';
+import { bearer as bearerHeader, throughGate } from '../support/gate-client';
 import { demoUsers } from '../support/realm';
 import type { Role } from '../support/realm';
 import { examplePath, routeGuardedBy } from '../support/routes';
@@ -25,33 +24,9 @@ const SCOPES_OF: Record<Identity, readonly Scope[]> = {
   service: ['read', 'write'],
 };
 const tokens = {} as Record<Identity, string>;
-// A Client sends `path` exactly as given; request(url) would normalise dot segments before they reach the gate.
-const gate = new Client(stack.gate);
-
-interface GateResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  reachedUpstream: boolean;
-}
-
-/** Sends one request through the gate and asks the upstream whether it arrived. */
-export async function throughGate(method: string, target: string, headers: Record<string, string> = {}): Promise<GateResponse> {
-  const testId = randomUUID();
-  const response = await gate.request({
-    path: target,
-    method: method as 'GET',
-    headers: { [TEST_ID_HEADER]: testId, ...headers, ...(method === 'GET' || method === 'HEAD' ? {} : { 'content-type': 'application/json' }) },
-    body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
-  });
-  const body = await response.body.text();
-  const seen = await request(`${stack.echo}/__seen/${testId}`);
-  await seen.body.dump();
-  return { status: response.statusCode, headers: response.headers, body, reachedUpstream: seen.statusCode === 200 };
-}
 
 function bearer(identity: Identity) {
-  return { authorization: `Bearer ${tokens[identity]}` };
+  return bearerHeader(tokens[identity]);
 }
 
 beforeAll(async () => {

@@ -3,14 +3,14 @@
  * shipped realm imported), nginx + Debian's njs running the built bundle, and a recording upstream where
  * MLflow would be. Everything listens on 127.0.0.1 and is stopped at the end.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { installAll } from '../../scripts/deps.mjs';
 import { startKeycloak } from '../../scripts/keycloak.mjs';
+import { freePort, stopProcessGroup } from '../../scripts/processes.mjs';
 import { startNginx } from '../../scripts/nginx.mjs';
-import { freePort } from '../../scripts/processes.mjs';
 import { startEchoUpstream } from './echo-upstream';
 import { realm, realmFile } from './realm';
 
@@ -20,6 +20,8 @@ export interface IntegrationStack {
   keycloakPort: number;
   keycloakDataDir: string;
   keycloakLog: string;
+  /** Holds the pid of the running Keycloak; a test that restarts Keycloak writes the new pid here. */
+  keycloakPidFile: string;
   issuer: string;
   echo: string;
   runtimeDir: string;
@@ -39,6 +41,8 @@ export default async function setup(project: TestProject) {
   const keycloakDataDir = join(runtimeDir, 'keycloak-data');
   const keycloakLog = join(runtimeDir, 'keycloak.log');
   const keycloak = await startKeycloak({ port: keycloakPort, dataDir: keycloakDataDir, realmFile, logFile: keycloakLog });
+  const keycloakPidFile = join(runtimeDir, 'keycloak.pid');
+  writeFileSync(keycloakPidFile, String(keycloak.pid));
   const echo = await startEchoUpstream();
   const issuer = `${keycloak.url}/realms/${realm.realm}`;
   const nginx = await startNginx({
@@ -55,6 +59,7 @@ export default async function setup(project: TestProject) {
     keycloakPort,
     keycloakDataDir,
     keycloakLog,
+    keycloakPidFile,
     issuer,
     echo: echo.url,
     runtimeDir,
@@ -63,7 +68,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await nginx.stop();
     await echo.close();
-    await keycloak.stop();
+    await stopProcessGroup(Number(readFileSync(keycloakPidFile, 'utf8')), 20_000);
     rmSync(runtimeDir, { recursive: true, force: true });
   };
 }

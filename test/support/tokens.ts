@@ -1,5 +1,6 @@
 /** Real tokens from the real Keycloak, the way clients of the gate get them. */
 import { request } from 'undici';
+import { KEYCLOAK_ADMIN } from '../../scripts/keycloak.mjs';
 import { publicClient, realm, serviceClient } from './realm';
 
 async function tokenRequest(keycloak: string, form: Record<string, string>): Promise<string> {
@@ -28,8 +29,8 @@ export function serviceToken(keycloak: string) {
   });
 }
 
-/** An admin-API token for the bootstrap admin of the test Keycloak (see scripts/keycloak.mjs). */
-export async function adminToken(keycloak: string, username: string, password: string): Promise<string> {
+/** An admin-API token for the bootstrap admin of the test Keycloak (scripts/keycloak.mjs). */
+async function adminToken(keycloak: string, username: string, password: string): Promise<string> {
   const response = await request(`${keycloak}/realms/master/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -37,4 +38,17 @@ export async function adminToken(keycloak: string, username: string, password: s
   });
   const body = (await response.body.json()) as { access_token: string };
   return body.access_token;
+}
+
+/** Calls the Keycloak admin REST API of the test realm as the bootstrap admin. */
+export async function adminApi(keycloak: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const token = await adminToken(keycloak, KEYCLOAK_ADMIN.username, KEYCLOAK_ADMIN.password);
+  const response = await request(`${keycloak}/admin/realms/${realm.realm}${path}`, {
+    method: method as 'GET',
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 300) throw new Error(`admin API ${method} ${path}: ${response.statusCode} ${text}`);
+  return { status: response.statusCode, json: text ? JSON.parse(text) : null };
 }

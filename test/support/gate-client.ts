@@ -1,0 +1,39 @@
+/** Requests through the gate, with proof of whether they reached the upstream. */
+import { randomUUID } from 'node:crypto';
+import { Client, request } from 'undici';
+import { inject } from 'vitest';
+import { TEST_ID_HEADER } from './echo-upstream';
+
+export interface GateResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  reachedUpstream: boolean;
+}
+
+let client: Client | undefined;
+
+/**
+ * Sends one request through the gate and asks the recording upstream whether it arrived. A Client sends
+ * `target` exactly as given; request(url) would normalise dot segments before they reach the gate.
+ */
+export async function throughGate(method: string, target: string, headers: Record<string, string> = {}): Promise<GateResponse> {
+  const stack = inject('stack');
+  client ??= new Client(stack.gate);
+  const testId = randomUUID();
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const response = await client.request({
+    path: target,
+    method: method as 'GET',
+    headers: { [TEST_ID_HEADER]: testId, ...headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+    body: hasBody ? '{}' : undefined,
+  });
+  const body = await response.body.text();
+  const seen = await request(`${stack.echo}/__seen/${testId}`);
+  await seen.body.dump();
+  return { status: response.statusCode, headers: response.headers, body, reachedUpstream: seen.statusCode === 200 };
+}
+
+export function bearer(token: string) {
+  return { authorization: `Bearer ${token}` };
+}
