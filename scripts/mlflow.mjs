@@ -1,8 +1,9 @@
 // The pinned MLflow release, installed from PyPI into a cached virtualenv.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './cache.mjs';
+import { freePort, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
 
 export const MLFLOW_VERSION = '3.17.2';
 // The Postgres driver lets the same venv run `mlflow server` with a Postgres backend store.
@@ -23,4 +24,32 @@ export function installMlflow({ log = console.log } = {}) {
   });
   writeFileSync(installedMarker, `${PIP_PACKAGES.join('\n')}\n`);
   return { python: mlflowPython, version: MLFLOW_VERSION };
+}
+
+/**
+ * Runs `mlflow server` on 127.0.0.1 with a database backend store and proxied artifact serving from a local
+ * directory, as it runs behind the gate. Resolves when /health answers.
+ * @param {{ port?: number, backendStoreUri: string, artifactsDir: string, logFile: string, workers?: number }} options
+ */
+export async function startMlflow({ port, backendStoreUri, artifactsDir, logFile, workers = 2 }) {
+  installMlflow();
+  const listenPort = port ?? (await freePort());
+  mkdirSync(artifactsDir, { recursive: true });
+  const child = startProcess(
+    join(mlflowVenv, 'bin', 'mlflow'),
+    [
+      'server',
+      '--host', '127.0.0.1',
+      '--port', String(listenPort),
+      '--workers', String(workers),
+      '--backend-store-uri', backendStoreUri,
+      '--serve-artifacts',
+      '--artifacts-destination', artifactsDir,
+    ],
+    { logFile, env: { MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' } },
+  );
+  const url = `http://127.0.0.1:${listenPort}`;
+  // The first start against an empty database runs MLflow's schema migrations, which takes a while.
+  await waitUntil('mlflow', async () => (await fetch(`${url}/health`)).status === 200, { timeoutMs: 180_000, logFile, process: child });
+  return { url, port: listenPort, pid: child.pid, stop: () => stopProcessGroup(child.pid, 20_000) };
 }

@@ -68,8 +68,8 @@ export function startProcess(command, args, { logFile, env, cwd }) {
   return child;
 }
 
-/** Sends SIGTERM to the process group, then SIGKILL if it is still there after `graceMs`. */
-export async function stopProcessGroup(pid, graceMs = 10_000) {
+/** Sends `signal` to the process group, then SIGKILL if it is still there after `graceMs`. */
+export async function stopProcessGroup(pid, graceMs = 10_000, signal = 'SIGTERM') {
   const alive = () => {
     try {
       process.kill(-pid, 0);
@@ -79,7 +79,7 @@ export async function stopProcessGroup(pid, graceMs = 10_000) {
     }
   };
   if (!alive()) return;
-  process.kill(-pid, 'SIGTERM');
+  process.kill(-pid, signal);
   const deadline = Date.now() + graceMs;
   while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   if (alive()) process.kill(-pid, 'SIGKILL');
