@@ -98,7 +98,7 @@ function loadInNjsCli(bundle) {
     writeFileSync(
       probe,
       `import gate from '${basename(bundle)}';\n` +
-        `['authorize', 'refused', 'health', 'issuerHost', 'issuerPath'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
+        `['authorize', 'health', 'issuerHost', 'issuerPath'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
     );
     execFileSync('njs', ['-p', dirname(bundle), probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
     console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle`);

@@ -16,6 +16,15 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/e2e-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 400_000,
+        },
+      },
     ],
   },
 });

@@ -1,24 +1,34 @@
-// Installs what the tests and `npm run stack` run, when it is missing: nginx + njs from Debian's packages,
-// the pinned Keycloak from Maven Central and the pinned MLflow from PyPI (both cached, see scripts/cache.mjs).
-// Run as root, or install the Debian packages first: apt-get install nginx libnginx-mod-http-js njs
+// Installs what the tests and `npm run stack` run, when it is missing: nginx + njs and PostgreSQL from Debian's
+// packages, the pinned Keycloak from Maven Central and the pinned MLflow from PyPI (both cached, see scripts/cache.mjs).
+// Run as root, or install the Debian packages first: apt-get install nginx libnginx-mod-http-js njs postgresql
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { installKeycloak } from './keycloak.mjs';
 import { installMlflow } from './mlflow.mjs';
+import { postgresBinDir } from './postgres.mjs';
 
 const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
-const DEBIAN_PACKAGES = ['nginx', 'libnginx-mod-http-js', 'njs'];
+const DEBIAN_PACKAGES = ['nginx', 'libnginx-mod-http-js', 'njs', 'postgresql'];
 
 function commandWorks(command, args) {
   const result = spawnSync(command, args, { stdio: 'ignore' });
   return !result.error && result.status === 0;
 }
 
+function postgresInstalled() {
+  try {
+    postgresBinDir();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function installDebianPackages() {
-  if (commandWorks('nginx', ['-v']) && existsSync(NJS_MODULE) && commandWorks('njs', ['-v'])) return;
+  if (commandWorks('nginx', ['-v']) && existsSync(NJS_MODULE) && commandWorks('njs', ['-v']) && postgresInstalled()) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`deps: nginx + njs are missing; install them with: sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`);
+    throw new Error(`deps: nginx, njs or PostgreSQL is missing; install them with: sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`);
   }
   console.log(`deps: installing ${DEBIAN_PACKAGES.join(' ')} from Debian's packages`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -30,7 +40,7 @@ export async function installAll() {
   installDebianPackages();
   const keycloak = await installKeycloak();
   const mlflow = installMlflow();
-  console.log(`deps: nginx + njs, Keycloak ${keycloak.version}, MLflow ${mlflow.version} ready`);
+  console.log(`deps: nginx + njs, PostgreSQL, Keycloak ${keycloak.version}, MLflow ${mlflow.version} ready`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

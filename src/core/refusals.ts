@@ -59,10 +59,6 @@ export interface RenderedRefusal {
 export const RETRY_AFTER_SECONDS = 5;
 const MAX_DETAIL_LENGTH = 300;
 
-export function isRefusalKind(kind: string): kind is RefusalKind {
-  return Object.prototype.hasOwnProperty.call(REFUSALS, kind);
-}
-
 /**
  * `bearerRealm` names the protection space in `WWW-Authenticate` (RFC 6750 section 3).
  */
@@ -76,6 +72,10 @@ export function renderRefusal(refusal: Refusal, bearerRealm: string): RenderedRe
     headers['WWW-Authenticate'] = `Bearer realm="${quotedRealm}", error="invalid_token"`;
   }
   if (spec.status === 503) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
-  const body = JSON.stringify({ error_code: spec.code, message: spec.message.replace('%s', () => detail) });
+  // ASCII-only JSON: the body travels to nginx in a response header.
+  const body = JSON.stringify({ error_code: spec.code, message: spec.message.replace('%s', () => detail) }).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${`000${char.charCodeAt(0).toString(16)}`.slice(-4)}`,
+  );
   return { status: spec.status, body, headers };
 }

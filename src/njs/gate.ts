@@ -3,8 +3,9 @@
  * The njs shell: gathers inputs from nginx, runs the pure core, performs the one Keycloak call, and turns the
  * outcome into what nginx understands. Handlers (see nginx/mlflow-uma-gate.locations.conf):
  *  - authorize: `auth_request` handler. Only 2xx, 401 and 403 pass through `auth_request`, so a refusal is
- *    signalled with 401/403 plus `X-Mlflow-Gate-Refusal`/`-Detail` headers that `auth_request_set` copies.
- *  - refused: `error_page` target that renders that refusal as MLflow-style JSON with its real status.
+ *    signalled with 401/403 plus `X-Mlflow-Gate-*` headers carrying the real status and the rendered JSON body,
+ *    which `auth_request_set` copies and the `@mlflow_gate_refused` location returns. That location is plain
+ *    nginx, not js_content, because js_content would first read (and spool to disk) the refused request's body.
  *  - health: the gate's own health endpoint; reports whether Keycloak answers.
  *  - issuerHost, issuerPath: `js_set` values derived from `$mlflow_gate_issuer` for the Keycloak locations.
  */
@@ -14,7 +15,7 @@ import type { GateConfig } from '../core/config';
 import { parseIssuer, readConfig, VARIABLE_PREFIX } from '../core/config';
 import { decisionRequestBody, interpretDecision } from '../core/decision';
 import type { Refusal } from '../core/refusals';
-import { isRefusalKind, REFUSALS, renderRefusal } from '../core/refusals';
+import { renderRefusal } from '../core/refusals';
 import { MLFLOW_ROUTES } from '../core/route-matcher';
 
 const KEYCLOAK_DECISION_LOCATION = '/_mlflow_gate/keycloak/decision';
@@ -38,11 +39,16 @@ function authorizationHeaders(r: NginxHTTPRequest): string[] {
     .map((header) => String(header[1]));
 }
 
-/** Hands a refusal to the `refused` handler through `auth_request_set`; details are percent-encoded for the header. */
-function signalRefusal(r: NginxHTTPRequest, refusal: Refusal): void {
-  r.headersOut['X-Mlflow-Gate-Refusal'] = refusal.kind;
-  r.headersOut['X-Mlflow-Gate-Detail'] = encodeURIComponent(refusal.detail);
-  r.return(REFUSALS[refusal.kind].status === 401 ? 401 : 403);
+/** Hands a rendered refusal to `@mlflow_gate_refused` through `auth_request_set`. */
+function signalRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: string): void {
+  const rendered = renderRefusal(refusal, bearerRealm);
+  r.headersOut['X-Mlflow-Gate-Status'] = String(rendered.status);
+  r.headersOut['X-Mlflow-Gate-Body'] = rendered.body;
+  const challenge = rendered.headers['WWW-Authenticate'];
+  if (challenge) r.headersOut['X-Mlflow-Gate-Www-Authenticate'] = challenge;
+  const retryAfter = rendered.headers['Retry-After'];
+  if (retryAfter) r.headersOut['X-Mlflow-Gate-Retry-After'] = retryAfter;
+  r.return(rendered.status === 401 ? 401 : 403);
 }
 
 async function askKeycloak(r: NginxHTTPRequest, config: GateConfig, asked: Extract<Preflight, { kind: 'ask-keycloak' }>) {
@@ -56,7 +62,7 @@ async function askKeycloak(r: NginxHTTPRequest, config: GateConfig, asked: Extra
 async function authorize(r: NginxHTTPRequest): Promise<void> {
   const config = gateConfig(r);
   if (config === null) {
-    signalRefusal(r, { kind: 'internal', detail: 'gate configuration error' });
+    signalRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow');
     return;
   }
   const asked = preflight(
@@ -70,13 +76,13 @@ async function authorize(r: NginxHTTPRequest): Promise<void> {
     MLFLOW_ROUTES,
   );
   if (asked.kind === 'refuse') {
-    signalRefusal(r, asked.refusal);
+    signalRefusal(r, asked.refusal, config.bearerRealm);
     return;
   }
   const decision = await askKeycloak(r, config, asked);
   if (!decision.allowed) {
     if (decision.logLine) r.error(`mlflow-uma-gate: ${decision.logLine}`);
-    signalRefusal(r, decision.refusal);
+    signalRefusal(r, decision.refusal, config.bearerRealm);
     return;
   }
   r.headersOut['X-Mlflow-Gate-User'] = encodeURIComponent(asked.claims.username);
@@ -88,20 +94,6 @@ function send(r: NginxHTTPRequest, status: number, headers: { [name: string]: st
     r.headersOut[name] = headers[name];
   });
   r.return(status, body);
-}
-
-function refused(r: NginxHTTPRequest): void {
-  const kind = String(r.variables.mlflow_gate_refusal || '');
-  let detail = '';
-  try {
-    detail = decodeURIComponent(String(r.variables.mlflow_gate_detail || ''));
-  } catch (e) {
-    detail = 'undecodable detail';
-  }
-  const refusal: Refusal = isRefusalKind(kind) ? { kind, detail } : { kind: 'internal', detail: 'authorization failed' };
-  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
-  const rendered = renderRefusal(refusal, issuer === null ? 'mlflow' : issuer.realm);
-  send(r, rendered.status, rendered.headers, rendered.body);
 }
 
 async function health(r: NginxHTTPRequest): Promise<void> {
@@ -126,4 +118,4 @@ function issuerPath(r: NginxHTTPRequest): string {
   return issuer === null ? '' : issuer.path;
 }
 
-export default { authorize, refused, health, issuerHost, issuerPath };
+export default { authorize, health, issuerHost, issuerPath };

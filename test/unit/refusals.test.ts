@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFUSALS, renderRefusal } from '../../src/core/refusals';
 import type { RefusalKind } from '../../src/core/refusals';
+import { projectRoot } from '../../scripts/nginx.mjs';
 
 describe('renderRefusal', () => {
   it('renders every refusal as an MLflow error body', () => {
@@ -32,5 +35,19 @@ describe('renderRefusal', () => {
     const body = JSON.parse(renderRefusal({ kind: 'bad-request', detail: `$& ${'x'.repeat(1000)}` }, 'mlflow').body);
     expect(body.message).toContain('$& xxx');
     expect(body.message.length).toBeLessThan(400);
+  });
+});
+
+describe('nginx/mlflow-uma-gate.locations.conf', () => {
+  it('returns every refusal status the gate renders', () => {
+    const conf = readFileSync(join(projectRoot, 'nginx', 'mlflow-uma-gate.locations.conf'), 'utf8');
+    const statuses = [...new Set(Object.values(REFUSALS).map((spec) => spec.status))];
+    statuses.forEach((status) => expect(conf).toContain(`if ($mlflow_gate_status = ${status}) { return ${status} $mlflow_gate_body; }`));
+  });
+
+  it('keeps refusal bodies ASCII, since they travel in a header', () => {
+    const body = renderRefusal({ kind: 'bad-request', detail: 'caf\u00e9 \u2603 ' + 'x'.repeat(400) }, 'mlflow').body;
+    expect(body).toMatch(/^[\x20-\x7e]*$/);
+    expect(JSON.parse(body).message).toContain('caf\u00e9 \u2603');
   });
 });
