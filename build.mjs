@@ -4,7 +4,7 @@
 //  2. a TypeScript-AST scan of the bundle for built-ins and regex flags that parse but fail at run time;
 //  3. if the njs CLI is installed, it must load the bundle and find a default export object.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +86,8 @@ function njsDefaultExport(code) {
   return `${code.slice(0, found.index)}\nexport default ${found[1]};\n`;
 }
 
-function loadInNjsCli(bundle) {
+/** Loads the bundle's code in the njs CLI before it is written to dist/, so a bundle njs rejects never lands. */
+function loadInNjsCli(code) {
   const njsCli = spawnSync('njs', ['-v'], { encoding: 'utf8' });
   if (njsCli.error) {
     console.warn('build: njs CLI not installed; skipping the load check (npm test installs it)');
@@ -95,15 +96,16 @@ function loadInNjsCli(bundle) {
   const probeDir = mkdtempSync(join(tmpdir(), 'njs-probe-'));
   try {
     const probe = join(probeDir, 'probe.js');
+    writeFileSync(join(probeDir, basename(outfile)), code);
     writeFileSync(
       probe,
-      `import gate from '${basename(bundle)}';\n` +
+      `import gate from '${basename(outfile)}';\n` +
         `['authorize', 'health', 'issuerHost', 'issuerPath'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
     );
-    execFileSync('njs', ['-p', dirname(bundle), probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    execFileSync('njs', ['-p', probeDir, probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
     console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle`);
   } catch (error) {
-    throw new Error(`build: the njs CLI cannot load ${bundle}:\n${error.stderr ?? error.message}`);
+    throw new Error(`build: the njs CLI cannot load the bundle:\n${error.stderr ?? error.message}`);
   } finally {
     rmSync(probeDir, { recursive: true, force: true });
   }
@@ -128,10 +130,10 @@ async function build() {
   const code = njsDefaultExport(result.outputFiles[0].text);
   const problems = scanForNjsGaps(code, 'dist/mlflow-uma-gate.js');
   if (problems.length > 0) throw new Error(`build: constructs njs 0.7.9 cannot run:\n  ${problems.join('\n  ')}`);
-  rmSync(dirname(outfile), { recursive: true, force: true });
-  execFileSync('mkdir', ['-p', dirname(outfile)]);
+  loadInNjsCli(code);
+  // dist/ itself stays in place: a running docker compose stack bind-mounts it.
+  mkdirSync(dirname(outfile), { recursive: true });
   writeFileSync(outfile, code);
-  loadInNjsCli(outfile);
   console.log(`build: wrote ${outfile} (${readFileSync(outfile).length} bytes)`);
 }
 

@@ -25,6 +25,14 @@ export default defineConfig({
           hookTimeout: 400_000,
         },
       },
+      {
+        test: {
+          name: 'e2e-compose',
+          include: ['test/e2e-compose/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

@@ -7,7 +7,8 @@ import { freePort, startProcess, stopProcessGroup, waitUntil } from './processes
 
 export const MLFLOW_VERSION = '3.17.2';
 // The Postgres driver lets the same venv run `mlflow server` with a Postgres backend store.
-const PIP_PACKAGES = [`mlflow==${MLFLOW_VERSION}`, 'psycopg2-binary'];
+export const PSYCOPG2_VERSION = '2.9.13';
+const PIP_PACKAGES = [`mlflow==${MLFLOW_VERSION}`, `psycopg2-binary==${PSYCOPG2_VERSION}`];
 
 export const mlflowVenv = join(cacheDir, `mlflow-${MLFLOW_VERSION}`, 'venv');
 export const mlflowPython = join(mlflowVenv, 'bin', 'python');

@@ -27,3 +27,14 @@ function client(predicate, what) {
 export const publicClient = client((c) => c.publicClient === true, 'public');
 export const resourceServer = client((c) => c.authorizationServicesEnabled === true, 'resource-server');
 export const serviceClient = client((c) => c.serviceAccountsEnabled === true && !c.authorizationServicesEnabled, 'service-account');
+
+/** What stack.json tells about the realm: its name, the clients to ask for tokens with, the demo users. */
+export const realmAccess = {
+  realm: realm.realm,
+  clients: {
+    public: publicClient.clientId,
+    resourceServer: resourceServer.clientId,
+    service: { id: serviceClient.clientId, secret: serviceClient.secret },
+  },
+  users: demoUsers,
+};

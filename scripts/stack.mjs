@@ -10,7 +10,7 @@ import { startMlflow } from './mlflow.mjs';
 import { projectRoot, startNginx } from './nginx.mjs';
 import { startPostgres } from './postgres.mjs';
 import { portAcceptsConnections, stopProcessGroup } from './processes.mjs';
-import { demoUsers, publicClient, realm, realmFile, resourceServer, serviceClient } from './realm.mjs';
+import { realmAccess, realmFile } from './realm.mjs';
 
 /** Default ports; each can be changed with the environment variable next to it. */
 export const PORT_SETTINGS = {
@@ -68,7 +68,7 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
         runtimeDir: join(dir, 'nginx'),
         port: ports.gate,
         settings: {
-          MLFLOW_GATE_ISSUER: `${keycloak.url}/realms/${realm.realm}`,
+          MLFLOW_GATE_ISSUER: `${keycloak.url}/realms/${realmAccess.realm}`,
           MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloak.port}`,
           MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${mlflow.port}`,
         },
@@ -77,14 +77,8 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
     const stack = {
       gate: gate.url,
       keycloak: keycloak.url,
-      realm: realm.realm,
       mlflow: mlflow.url,
-      clients: {
-        public: publicClient.clientId,
-        resourceServer: resourceServer.clientId,
-        service: { id: serviceClient.clientId, secret: serviceClient.secret },
-      },
-      users: demoUsers,
+      ...realmAccess,
       processes,
       logs: join(dir, 'logs'),
     };
@@ -147,10 +141,13 @@ async function status(dir) {
 
 async function main(command, dir) {
   if (command === 'up') {
-    if (readStack(dir) !== null) {
+    const previous = readStack(dir);
+    if (previous !== null && Object.values(previous.processes).some(isAlive)) {
       console.error(`stack: already up (see ${join(dir, 'stack.json')}); run down first`);
       return 1;
     }
+    // A stack.json whose processes are all gone (after a reboot, say) describes nothing: start afresh.
+    if (previous !== null) rmSync(join(dir, 'stack.json'));
     const started = Date.now();
     const stack = await startStack({ dir });
     console.log(`stack: up in ${((Date.now() - started) / 1000).toFixed(1)} s: MLflow behind the gate at ${stack.gate}`);

@@ -8,15 +8,8 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort } from '../../scripts/processes.mjs';
 import { startStack, stopStack } from '../../scripts/stack.mjs';
+import type { StackJson } from './stack-json.js';
 
-export interface StackJson {
-  gate: string;
-  keycloak: string;
-  realm: string;
-  mlflow: string;
-  clients: { public: string; resourceServer: string; service: { id: string; secret: string } };
-  users: { username: string; password: string; role: 'admin' | 'editor' | 'viewer' | 'none' }[];
-}
 
 declare module 'vitest' {
   export interface ProvidedContext {

