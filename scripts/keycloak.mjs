@@ -86,7 +86,17 @@ export async function startKeycloak({ port, dataDir, realmFile, logFile, realm =
   prepareHome(dataDir, realmFile);
   const child = startProcess(
     join(dataDir, 'bin', 'kc.sh'),
-    ['start-dev', '--http-host=127.0.0.1', `--http-port=${httpPort}`, '--import-realm', '--cache=local', '--http-management-port=0'],
+    [
+      'start-dev',
+      '--http-host=127.0.0.1',
+      `--http-port=${httpPort}`,
+      // A fixed issuer: tokens say 127.0.0.1 whether they were fetched through 127.0.0.1 or localhost, as the
+      // gate's configured issuer expects.
+      `--hostname=http://127.0.0.1:${httpPort}`,
+      '--import-realm',
+      '--cache=local',
+      '--http-management-port=0',
+    ],
     {
       logFile,
       env: {
