@@ -16,6 +16,8 @@ export const NGINX_TEMPLATE_DEFAULTS = {
   MLFLOW_GATE_ACCEPTED_CLIENTS: 'mlflow-cli mlflow-automation',
   MLFLOW_GATE_BUNDLE_DIR: bundleDir,
   MLFLOW_GATE_CONF_DIR: confDir,
+  MLFLOW_GATE_MLFLOW_CONNECT_TIMEOUT: '5s',
+  MLFLOW_GATE_MLFLOW_READ_TIMEOUT: '300s',
 };
 
 /** Fills `${NAME}` placeholders like the official nginx image's envsubst step, but fails on a missing name. */

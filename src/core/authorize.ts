@@ -3,8 +3,9 @@
  * needs, and whether the request is fit to be asked about at all. The njs shell only gathers the inputs and
  * performs the one Keycloak call this returns.
  */
-import { canonicalPath } from './canonical-path';
+import { canonicalPath, upstreamTarget } from './canonical-path';
 import type { GateConfig } from './config';
+import { unstrippableHeader } from './header-hygiene';
 import type { Permission } from './permissions';
 import { REFUSED } from './permissions';
 import type { Refusal } from './refusals';
@@ -20,6 +21,8 @@ export interface GateRequest {
   readonly target: string;
   /** Every Authorization header value the client sent. */
   readonly authorization: readonly string[];
+  /** The names of all headers the client sent, as spelled. */
+  readonly headerNames: readonly string[];
   readonly nowSeconds: number;
 }
 
@@ -27,6 +30,8 @@ export type Preflight =
   | {
       readonly kind: 'ask-keycloak';
       readonly permission: Permission;
+      /** What nginx forwards to MLflow once allowed: the canonical path, re-encoded, and the raw query. */
+      readonly upstreamTarget: string;
       readonly token: string;
       readonly claims: AccessTokenClaims;
     }
@@ -38,7 +43,8 @@ function refuse(kind: Refusal['kind'], detail: string): Preflight {
 
 /**
  * Order matters: the route is resolved before the token is looked at, so an unknown or disabled route is
- * refused without any token work, and a malformed token never reaches Keycloak.
+ * refused without any token work, and a malformed token never reaches Keycloak. The path the route is
+ * matched on is the path MLflow receives.
  */
 export function preflight(request: GateRequest, config: GateConfig, routes: RouteIndex): Preflight {
   const canonical = canonicalPath(request.target);
@@ -48,7 +54,15 @@ export function preflight(request: GateRequest, config: GateConfig, routes: Rout
   if (route.kind === 'method-not-allowed') return refuse('method-not-allowed', route.allowed.join(', '));
   if (route.kind === 'ambiguous') return refuse('ambiguous-route', route.rules.join(' | '));
   if (route.guard === REFUSED) return refuse('disabled-route', route.rule);
+  const header = unstrippableHeader(request.headerNames);
+  if (header !== null) return refuse('bad-request', `header ${header} is not accepted`);
   const token = checkBearerToken(request.authorization, config.tokenPolicy, request.nowSeconds);
   if (!token.ok) return token.missing ? refuse('no-token', '') : refuse('invalid-token', token.reason);
-  return { kind: 'ask-keycloak', permission: route.guard, token: token.token, claims: token.claims };
+  return {
+    kind: 'ask-keycloak',
+    permission: route.guard,
+    upstreamTarget: upstreamTarget(canonical.path, request.target),
+    token: token.token,
+    claims: token.claims,
+  };
 }

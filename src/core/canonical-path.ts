@@ -43,3 +43,14 @@ export function canonicalPath(requestTarget: string): CanonicalPath {
   }
   return { ok: true, path };
 }
+
+/**
+ * The request target nginx forwards to MLflow: the canonical path with each segment percent-encoded again
+ * (MLflow decodes it back to exactly the path the gate authorized) and the client's query string unchanged,
+ * since the query never takes part in routing.
+ */
+export function upstreamTarget(path: string, requestTarget: string): string {
+  const queryStart = requestTarget.indexOf('?');
+  const query = queryStart < 0 ? '' : requestTarget.slice(queryStart);
+  return path.split('/').map(encodeURIComponent).join('/') + query;
+}

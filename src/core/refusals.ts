@@ -14,8 +14,8 @@ export const REFUSALS = {
   'invalid-token': { status: 401, code: 'UNAUTHENTICATED', message: 'Invalid access token: %s. Obtain a new token.' },
   'unknown-route': { status: 403, code: 'PERMISSION_DENIED', message: 'Unknown MLflow endpoint %s: refused by the gate.' },
   'method-not-allowed': {
-    status: 403,
-    code: 'PERMISSION_DENIED',
+    status: 405,
+    code: 'BAD_REQUEST',
     message: 'Method not allowed on this MLflow endpoint (allowed: %s): refused by the gate.',
   },
   'disabled-route': {
@@ -40,6 +40,18 @@ export const REFUSALS = {
     message: 'The authorization server is unavailable (%s); try again later.',
   },
   internal: { status: 500, code: 'INTERNAL_ERROR', message: 'The gate failed to authorize this request (%s).' },
+  // Answered by nginx itself after an allowed request could not be proxied; rendered here so the conf's
+  // static bodies have one source (a unit test compares them).
+  'mlflow-unreachable': {
+    status: 502,
+    code: 'TEMPORARILY_UNAVAILABLE',
+    message: 'The MLflow server behind the gate is unreachable; try again later.',
+  },
+  'mlflow-timeout': {
+    status: 504,
+    code: 'TEMPORARILY_UNAVAILABLE',
+    message: 'The MLflow server behind the gate did not answer in time; try again later.',
+  },
 } as const;
 
 export type RefusalKind = keyof typeof REFUSALS;
@@ -57,6 +69,11 @@ export interface RenderedRefusal {
 }
 
 export const RETRY_AFTER_SECONDS = 5;
+/**
+ * Headers a refusal carries besides Content-Type and Cache-Control. They travel from the authorize handler
+ * to nginx as `X-Mlflow-Gate-<name>`, and nginx/mlflow-uma-gate.locations.conf adds each back.
+ */
+export const SIGNALLED_REFUSAL_HEADERS = ['WWW-Authenticate', 'Retry-After', 'Allow'];
 const MAX_DETAIL_LENGTH = 300;
 
 /**
@@ -72,6 +89,7 @@ export function renderRefusal(refusal: Refusal, bearerRealm: string): RenderedRe
     headers['WWW-Authenticate'] = `Bearer realm="${quotedRealm}", error="invalid_token"`;
   }
   if (spec.status === 503) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+  if (refusal.kind === 'method-not-allowed') headers.Allow = detail;
   // ASCII-only JSON: the body travels to nginx in a response header.
   const body = JSON.stringify({ error_code: spec.code, message: spec.message.replace('%s', () => detail) }).replace(
     /[\u007f-\uffff]/g,

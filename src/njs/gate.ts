@@ -15,7 +15,7 @@ import type { GateConfig } from '../core/config';
 import { parseIssuer, readConfig, VARIABLE_PREFIX } from '../core/config';
 import { decisionRequestBody, interpretDecision } from '../core/decision';
 import type { Refusal } from '../core/refusals';
-import { renderRefusal } from '../core/refusals';
+import { renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../core/refusals';
 import { MLFLOW_ROUTES } from '../core/route-matcher';
 
 const KEYCLOAK_DECISION_LOCATION = '/_mlflow_gate/keycloak/decision';
@@ -39,15 +39,17 @@ function authorizationHeaders(r: NginxHTTPRequest): string[] {
     .map((header) => String(header[1]));
 }
 
-/** Hands a rendered refusal to `@mlflow_gate_refused` through `auth_request_set`. */
+/**
+ * Hands a rendered refusal to `@mlflow_gate_refused` through `auth_request_set`: the status and body, and
+ * each extra header as `X-Mlflow-Gate-<Header>` (the conf adds WWW-Authenticate, Retry-After and Allow back).
+ */
 function signalRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: string): void {
   const rendered = renderRefusal(refusal, bearerRealm);
   r.headersOut['X-Mlflow-Gate-Status'] = String(rendered.status);
   r.headersOut['X-Mlflow-Gate-Body'] = rendered.body;
-  const challenge = rendered.headers['WWW-Authenticate'];
-  if (challenge) r.headersOut['X-Mlflow-Gate-Www-Authenticate'] = challenge;
-  const retryAfter = rendered.headers['Retry-After'];
-  if (retryAfter) r.headersOut['X-Mlflow-Gate-Retry-After'] = retryAfter;
+  Object.keys(rendered.headers).forEach((name) => {
+    if (SIGNALLED_REFUSAL_HEADERS.indexOf(name) >= 0) r.headersOut[`X-Mlflow-Gate-${name}`] = rendered.headers[name];
+  });
   r.return(rendered.status === 401 ? 401 : 403);
 }
 
@@ -59,17 +61,13 @@ async function askKeycloak(r: NginxHTTPRequest, config: GateConfig, asked: Extra
   return interpretDecision(asked.permission, reply.status, reply.responseText ? String(reply.responseText) : '');
 }
 
-async function authorize(r: NginxHTTPRequest): Promise<void> {
-  const config = gateConfig(r);
-  if (config === null) {
-    signalRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow');
-    return;
-  }
+async function decide(r: NginxHTTPRequest, config: GateConfig): Promise<void> {
   const asked = preflight(
     {
       method: String(r.variables.request_method),
       target: String(r.variables.request_uri),
       authorization: authorizationHeaders(r),
+      headerNames: r.rawHeadersIn.map((header) => String(header[0])),
       nowSeconds: Math.floor(Date.now() / 1000),
     },
     config,
@@ -86,7 +84,23 @@ async function authorize(r: NginxHTTPRequest): Promise<void> {
     return;
   }
   r.headersOut['X-Mlflow-Gate-User'] = encodeURIComponent(asked.claims.username);
+  r.headersOut['X-Mlflow-Gate-Target'] = asked.upstreamTarget;
   r.return(204);
+}
+
+/** `auth_request` handler. Any exception is a 500 refusal: the request is never proxied. */
+async function authorize(r: NginxHTTPRequest): Promise<void> {
+  const config = gateConfig(r);
+  if (config === null) {
+    signalRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow');
+    return;
+  }
+  try {
+    await decide(r, config);
+  } catch (e) {
+    r.error(`mlflow-uma-gate: exception while authorizing: ${e}`);
+    signalRefusal(r, { kind: 'internal', detail: 'exception, see the NGINX error log' }, config.bearerRealm);
+  }
 }
 
 function send(r: NginxHTTPRequest, status: number, headers: { [name: string]: string }, body: string): void {

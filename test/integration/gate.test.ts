@@ -102,7 +102,7 @@ describe('refusals', () => {
 
   it.each([
     ['an unknown path', 'GET', '/api/2.0/mlflow/experiments/drop', 403],
-    ['an unrouted method', 'PUT', '/api/2.0/mlflow/experiments/get', 403],
+    ['an unrouted method', 'PUT', '/api/2.0/mlflow/experiments/get', 405],
     ['an encoded slash', 'GET', '/api/2.0/mlflow/experiments%2Fget', 400],
     ['a dot segment', 'GET', '/api/2.0/mlflow/runs/../experiments/get', 400],
   ])('refuses %s even for an admin', async (_name, method, target, status) => {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, request } from 'undici';
 import { inject } from 'vitest';
+import type { ReceivedRequest } from './echo-upstream';
 import { TEST_ID_HEADER } from './echo-upstream';
 
 export interface GateResponse {
@@ -29,9 +30,13 @@ export async function throughGate(method: string, target: string, headers: Recor
     body: hasBody ? '{}' : undefined,
   });
   const body = await response.body.text();
-  const seen = await request(`${stack.echo}/__seen/${testId}`);
-  await seen.body.dump();
-  return { status: response.statusCode, headers: response.headers, body, reachedUpstream: seen.statusCode === 200 };
+  return { status: response.statusCode, headers: response.headers, body, reachedUpstream: (await seenUpstream(testId)) !== null };
+}
+
+/** What the recording upstream received for the request tagged `testId`, or null if nothing arrived. */
+export async function seenUpstream(testId: string): Promise<ReceivedRequest | null> {
+  const seen = await request(`${inject('stack').echo}/__seen/${testId}`);
+  return seen.statusCode === 200 ? ((await seen.body.json()) as ReceivedRequest) : (await seen.body.dump(), null);
 }
 
 export function bearer(token: string) {

@@ -10,14 +10,15 @@ const config: GateConfig = {
 };
 const routes = buildRouteIndex([
   { method: 'POST', rule: '/api/2.0/mlflow/experiments/delete', guard: 'experiments#delete' },
+  { method: 'GET', rule: '/get-artifact/<path:artifact>', guard: 'artifacts#read' },
   { method: 'POST', rule: '/ajax-api/3.0/mlflow/assistant/message', guard: 'refused' },
 ]);
 const now = 1_800_000_000;
 const claims = { exp: now + 60, iss: 'https://sso/realms/mlflow', azp: 'mlflow-cli', sub: 's', preferred_username: 'ada' };
 const token = `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
 
-function run(method: string, target: string, authorization: string[] = [`Bearer ${token}`]) {
-  return preflight({ method, target, authorization, nowSeconds: now }, config, routes);
+function run(method: string, target: string, authorization: string[] = [`Bearer ${token}`], headerNames = ['Host', 'Authorization']) {
+  return preflight({ method, target, authorization, headerNames, nowSeconds: now }, config, routes);
 }
 
 describe('preflight', () => {
@@ -25,9 +26,25 @@ describe('preflight', () => {
     expect(run('POST', '/api/2.0/mlflow/experiments/delete?x=1')).toMatchObject({
       kind: 'ask-keycloak',
       permission: 'experiments#delete',
+      upstreamTarget: '/api/2.0/mlflow/experiments/delete?x=1',
       token,
       claims: { username: 'ada' },
     });
+  });
+
+  it('forwards the path it matched, re-encoded, with the query as sent', () => {
+    expect(run('GET', '/get-artifact/a%20b/%E2%98%83+c?path=..%2F..&x')).toMatchObject({
+      kind: 'ask-keycloak',
+      upstreamTarget: '/get-artifact/a%20b/%E2%98%83%2Bc?path=..%2F..&x',
+    });
+    expect(run('GET', '/get-artifact/%61%62c')).toMatchObject({ upstreamTarget: '/get-artifact/abc' });
+  });
+
+  it('refuses identity headers it cannot strip, before looking at the token', () => {
+    const headers = (name: string) => run('POST', '/api/2.0/mlflow/experiments/delete', [], ['Host', name]);
+    expect(headers('X_Forwarded_User')).toMatchObject({ refusal: { kind: 'bad-request', detail: expect.stringContaining('X_Forwarded_User') } });
+    expect(headers('X-Auth-Request-Roles')).toMatchObject({ refusal: { kind: 'bad-request' } });
+    expect(headers('X-Forwarded-User')).toMatchObject({ refusal: { kind: 'no-token' } });
   });
 
   it.each([
