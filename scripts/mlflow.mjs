@@ -30,9 +30,12 @@ export function installMlflow({ log = console.log } = {}) {
 /**
  * Runs `mlflow server` on 127.0.0.1 with a database backend store and proxied artifact serving from a local
  * directory, as it runs behind the gate. Resolves when /health answers.
- * @param {{ port?: number, backendStoreUri: string, artifactsDir: string, logFile: string, workers?: number }} options
+ * `allowedHosts` and `corsAllowedOrigins` are MLflow's own `--allowed-hosts` / `--cors-allowed-origins`
+ * (comma-separated); unset, MLflow uses its defaults (local and private addresses).
+ * @param {{ port?: number, backendStoreUri: string, artifactsDir: string, logFile: string, workers?: number,
+ *   allowedHosts?: string, corsAllowedOrigins?: string }} options
  */
-export async function startMlflow({ port, backendStoreUri, artifactsDir, logFile, workers = 2 }) {
+export async function startMlflow({ port, backendStoreUri, artifactsDir, logFile, workers = 2, allowedHosts, corsAllowedOrigins }) {
   installMlflow();
   const listenPort = port ?? (await freePort());
   mkdirSync(artifactsDir, { recursive: true });
@@ -46,6 +49,8 @@ export async function startMlflow({ port, backendStoreUri, artifactsDir, logFile
       '--backend-store-uri', backendStoreUri,
       '--serve-artifacts',
       '--artifacts-destination', artifactsDir,
+      ...(allowedHosts ? ['--allowed-hosts', allowedHosts] : []),
+      ...(corsAllowedOrigins ? ['--cors-allowed-origins', corsAllowedOrigins] : []),
     ],
     { logFile, env: { MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' } },
   );

@@ -39,9 +39,10 @@ async function stopAll(processes) {
 /**
  * Starts every component, waits until each is healthy and writes `<dir>/stack.json`. On failure, stops what
  * it started and throws an error that names the component and shows its log tail.
- * @param {{ dir?: string, ports?: Record<string, number> }} options
+ * `mlflowSecurity` passes MLflow's host allow-list and CORS origins (see startMlflow).
+ * @param {{ dir?: string, ports?: Record<string, number>, mlflowSecurity?: { allowedHosts?: string, corsAllowedOrigins?: string } }} options
  */
-export async function startStack({ dir = defaultStackDir, ports = portsFromEnvironment() } = {}) {
+export async function startStack({ dir = defaultStackDir, ports = portsFromEnvironment(), mlflowSecurity = {} } = {}) {
   mkdirSync(join(dir, 'logs'), { recursive: true });
   await installAll();
   const processes = {};
@@ -55,7 +56,13 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
     const mlflowStarting = startPostgres({ dataDir: join(dir, 'postgres'), port: ports.postgres, logFile: log('postgres'), databases: ['mlflow'] })
       .then(track('postgres'))
       .then((postgres) =>
-        startMlflow({ port: ports.mlflow, backendStoreUri: postgres.url('mlflow'), artifactsDir: join(dir, 'artifacts'), logFile: log('mlflow') }),
+        startMlflow({
+          port: ports.mlflow,
+          backendStoreUri: postgres.url('mlflow'),
+          artifactsDir: join(dir, 'artifacts'),
+          logFile: log('mlflow'),
+          ...mlflowSecurity,
+        }),
       )
       .then(track('mlflow'));
     const [keycloakResult, mlflowResult] = await Promise.allSettled([keycloakStarting, mlflowStarting]);

@@ -17,10 +17,19 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * MLflow as it runs behind the gate under a public host name: the e2e suite also checks that MLflow's own
+ * host allow-list and CORS checks still work through the gate.
+ */
+export const E2E_MLFLOW_SECURITY = {
+  allowedHosts: 'mlflow.example.test,127.0.0.1:*,localhost:*',
+  corsAllowedOrigins: 'https://ui.example.test',
+};
+
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-e2e-'));
   const ports = { gate: await freePort(), keycloak: await freePort(), mlflow: await freePort(), postgres: await freePort() };
-  const stack = await startStack({ dir, ports });
+  const stack = await startStack({ dir, ports, mlflowSecurity: E2E_MLFLOW_SECURITY });
   project.provide('nativeStack', stack);
   return async () => {
     await stopStack(dir);
