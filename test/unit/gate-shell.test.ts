@@ -1,0 +1,63 @@
+/**
+ * The njs shell with a fake njs request object: what it hands nginx for an allowed request, a refusal, and
+ * an exception (which must become a 500 refusal, so the request is never proxied).
+ */
+import { describe, expect, it, vi } from 'vitest';
+import gate from '../../src/njs/gate';
+
+const now = Math.floor(Date.now() / 1000);
+const issuer = 'https://sso.example/realms/mlflow';
+const claims = { exp: now + 300, iss: issuer, azp: 'mlflow-cli', sub: 's', preferred_username: 'ada lovelace' };
+const token = `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+
+function fakeRequest(target: string, subrequest: () => Promise<{ status: number; responseText: string }>) {
+  return {
+    variables: {
+      request_method: 'GET',
+      request_uri: target,
+      mlflow_gate_issuer: issuer,
+    } as Record<string, string>,
+    rawHeadersIn: [
+      ['Host', 'gate'],
+      ['Authorization', `Bearer ${token}`],
+    ],
+    headersOut: {} as Record<string, string>,
+    return: vi.fn(),
+    error: vi.fn(),
+    subrequest: vi.fn(subrequest),
+  };
+}
+
+async function authorize(r: ReturnType<typeof fakeRequest>) {
+  await gate.authorize(r as unknown as NginxHTTPRequest);
+  return r;
+}
+
+describe('authorize (njs shell)', () => {
+  it('allows with the verified user and the canonical target for MLflow', async () => {
+    const r = await authorize(fakeRequest('/api/2.0/mlflow/experiments/get?experiment_id=1', async () => ({ status: 200, responseText: '{"result":true}' })));
+    expect(r.return).toHaveBeenCalledWith(204);
+    expect(r.headersOut['X-Mlflow-Gate-User']).toBe('ada%20lovelace');
+    expect(r.headersOut['X-Mlflow-Gate-Target']).toBe('/api/2.0/mlflow/experiments/get?experiment_id=1');
+  });
+
+  it('signals a refusal with its real status, body and headers', async () => {
+    const r = await authorize(fakeRequest('/api/2.0/mlflow/experiments/get', async () => ({ status: 403, responseText: '{"error":"access_denied"}' })));
+    expect(r.return).toHaveBeenCalledWith(403);
+    expect(r.headersOut['X-Mlflow-Gate-Status']).toBe('403');
+    expect(JSON.parse(r.headersOut['X-Mlflow-Gate-Body'])).toMatchObject({ error_code: 'PERMISSION_DENIED' });
+    expect(r.headersOut['X-Mlflow-Gate-Target']).toBeUndefined();
+  });
+
+  it('turns an exception into a 500 refusal and logs it', async () => {
+    const r = await authorize(
+      fakeRequest('/api/2.0/mlflow/experiments/get', async () => {
+        throw new Error('subrequest failed');
+      }),
+    );
+    expect(r.return).toHaveBeenCalledWith(403);
+    expect(r.return).not.toHaveBeenCalledWith(204);
+    expect(r.headersOut['X-Mlflow-Gate-Status']).toBe('500');
+    expect(r.error).toHaveBeenCalledWith(expect.stringContaining('subrequest failed'));
+  });
+});
