@@ -115,6 +115,8 @@ async function build() {
   const result = await esbuild.build({
     entryPoints: [join(root, 'src', 'njs', 'gate.ts')],
     bundle: true,
+    // njs built-in modules, resolved by njs at load time.
+    external: ['crypto'],
     format: 'esm',
     platform: 'neutral',
     target: 'es2018',

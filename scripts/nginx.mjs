@@ -1,9 +1,10 @@
 // Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages) as a plain process.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, logTail, portAcceptsConnections, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+import { freePort, logTail, portAcceptsConnections, reachableBy, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const bundleDir = join(projectRoot, 'dist');
@@ -18,6 +19,11 @@ export const NGINX_TEMPLATE_DEFAULTS = {
   MLFLOW_GATE_CONF_DIR: confDir,
   MLFLOW_GATE_MLFLOW_CONNECT_TIMEOUT: '5s',
   MLFLOW_GATE_MLFLOW_READ_TIMEOUT: '300s',
+  MLFLOW_GATE_DECISION_CACHE: 'on',
+  MLFLOW_GATE_CACHE_ALLOW_TTL: '30s',
+  MLFLOW_GATE_CACHE_DENY_TTL: '5s',
+  MLFLOW_GATE_CACHE_ZONE_SIZE: '10m',
+  MLFLOW_GATE_CACHE_MAX_SIZE: '100m',
 };
 
 /** Fills `${NAME}` placeholders like the official nginx image's envsubst step, but fails on a missing name. */
@@ -31,15 +37,21 @@ export function renderTemplate(template, values) {
   return text;
 }
 
+// Started as root, nginx runs its workers as this account; they write temp files and the decision cache.
+const WORKER_ACCOUNT = { user: 'nobody', group: 'nogroup' };
+
 /**
- * Starts nginx in `runtimeDir` (config, logs, temp files and pid all live there).
+ * Starts nginx in `runtimeDir` (config, logs and pid live there; temp files and the decision cache in
+ * `<runtimeDir>/temp`, or, when the workers could not reach that, under the system temp directory).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
- * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, stop }.
+ * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, tempDir, stop }.
  * @param {{ runtimeDir: string, port?: number, settings: Record<string, string> }} options
  */
 export async function startNginx({ runtimeDir, port, settings }) {
   const listenPort = port ?? (await freePort());
   mkdirSync(runtimeDir, { recursive: true });
+  const tempDir = reachableBy(WORKER_ACCOUNT, join(runtimeDir, 'temp'));
+  mkdirSync(tempDir, { recursive: true });
   const errorLog = join(runtimeDir, 'error.log');
   const accessLog = join(runtimeDir, 'access.log');
   const conf = join(runtimeDir, 'nginx.conf');
@@ -48,13 +60,14 @@ export async function startNginx({ runtimeDir, port, settings }) {
     renderTemplate(readFileSync(join(confDir, 'nginx.conf.template'), 'utf8'), {
       ...NGINX_TEMPLATE_DEFAULTS,
       MLFLOW_GATE_LISTEN: `127.0.0.1:${listenPort}`,
-      MLFLOW_GATE_RUNTIME_DIR: runtimeDir,
+      MLFLOW_GATE_RUNTIME_DIR: tempDir,
       MLFLOW_GATE_ERROR_LOG: errorLog,
       MLFLOW_GATE_ACCESS_LOG: accessLog,
       ...settings,
     }),
   );
-  const globals = `daemon off; pid ${join(runtimeDir, 'nginx.pid')};`;
+  const worker = userInfo().uid === 0 ? ` user ${WORKER_ACCOUNT.user} ${WORKER_ACCOUNT.group};` : '';
+  const globals = `daemon off; pid ${join(runtimeDir, 'nginx.pid')};${worker}`;
   try {
     execFileSync('nginx', ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], { stdio: 'pipe' });
   } catch (error) {
@@ -68,6 +81,7 @@ export async function startNginx({ runtimeDir, port, settings }) {
     pid: child.pid,
     errorLog,
     accessLog,
+    tempDir,
     errorLogTail: (lines) => logTail(errorLog, lines),
     stop: () => stopProcessGroup(child.pid),
   };

@@ -1,11 +1,10 @@
 // PostgreSQL from Debian's packages, run as a plain process on 127.0.0.1 with its own data directory.
 // Postgres refuses to run as root, so when we are root it runs as the `postgres` user the package creates.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
-import { freePort, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { asAccount, freePort, reachableBy, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
 
 export function postgresBinDir() {
   const root = '/usr/lib/postgresql';
@@ -14,25 +13,10 @@ export function postgresBinDir() {
   return join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
 }
 
-function asServiceUser(command, args) {
-  if (userInfo().uid !== 0) return [command, args];
-  return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', command, ...args]];
-}
+const POSTGRES_ACCOUNT = { user: 'postgres', group: 'postgres' };
 
-/**
- * Where the data directory really lives: as root, the `postgres` user must be able to reach it, which it
- * cannot under a private home directory; then it lives under the system temp directory instead.
- */
-export function reachableDataDir(dataDir) {
-  if (userInfo().uid !== 0) return dataDir;
-  mkdirSync(dirname(dataDir), { recursive: true });
-  const probe = asServiceUser('test', ['-x', dirname(dataDir)]);
-  try {
-    execFileSync(probe[0], probe[1], { stdio: 'ignore' });
-    return dataDir;
-  } catch {
-    return join(tmpdir(), `mlflow-uma-gate-postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
-  }
+function asServiceUser(command, args) {
+  return asAccount(POSTGRES_ACCOUNT, command, args);
 }
 
 function ownedByServiceUser(dir) {
@@ -49,7 +33,7 @@ function ownedByServiceUser(dir) {
  */
 export async function startPostgres({ dataDir: requestedDataDir, port, logFile, databases }) {
   const bin = postgresBinDir();
-  const dataDir = reachableDataDir(requestedDataDir);
+  const dataDir = reachableBy(POSTGRES_ACCOUNT, requestedDataDir);
   const listenPort = port ?? (await freePort());
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -1,10 +1,34 @@
 // Starting, waiting for and stopping the real components (nginx, Keycloak, MLflow, Postgres) as plain
 // processes on 127.0.0.1, for the tests and for `npm run stack`.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import net from 'node:net';
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
+/** `[command, args]` that run `command` as the unprivileged `account` when we are root, else as ourselves. */
+export function asAccount(account, command, args) {
+  if (userInfo().uid !== 0) return [command, args];
+  return ['setpriv', [`--reuid=${account.user}`, `--regid=${account.group}`, '--clear-groups', command, ...args]];
+}
+
+/**
+ * Where a directory for a service's unprivileged account really lives. As root, services drop to accounts
+ * such as `postgres` or nginx's `nobody`, which cannot reach a private home directory; then the directory
+ * lives under the system temp directory instead, at a stable name derived from the requested path.
+ * @param {{ user: string, group: string }} account
+ */
+export function reachableBy(account, dir) {
+  if (userInfo().uid !== 0) return dir;
+  mkdirSync(dirname(dir), { recursive: true });
+  const [command, args] = asAccount(account, 'test', ['-x', dirname(dir)]);
+  if (spawnSync(command, args, { stdio: 'ignore' }).status === 0) return dir;
+  const suffix = createHash('sha256').update(dir).digest('hex').slice(0, 12);
+  return join(tmpdir(), `mlflow-uma-gate-${account.user}-${suffix}`);
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

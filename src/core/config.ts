@@ -10,6 +10,7 @@ export const DEFAULTS = {
   resource_server: 'mlflow-gate',
   accepted_clients: 'mlflow-cli mlflow-automation',
   max_token_bytes: '16384',
+  decision_cache: 'on',
 } as const;
 
 // The realm's issuer URL: `<scheme>://<host[:port]>[/<relative path>]/realms/<realm>`.
@@ -32,6 +33,8 @@ export interface GateConfig {
   readonly bearerRealm: string;
   readonly resourceServer: string;
   readonly tokenPolicy: TokenPolicy;
+  /** Whether Keycloak's allow and deny answers may be reused (nginx's proxy_cache, see the snippets). */
+  readonly decisionCache: boolean;
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: GateConfig } | { readonly ok: false; readonly problem: string };
@@ -47,6 +50,10 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
   }
   const maxTokenLength = parseInt(setting('max_token_bytes'), 10);
   if (!(maxTokenLength > 0)) return { ok: false, problem: `$${VARIABLE_PREFIX}max_token_bytes is not a positive number` };
+  const decisionCache = setting('decision_cache');
+  if (decisionCache !== 'on' && decisionCache !== 'off') {
+    return { ok: false, problem: `$${VARIABLE_PREFIX}decision_cache is neither on nor off` };
+  }
   const acceptedClients = setting('accepted_clients')
     .split(/[\s,]+/)
     .filter((client) => client.length > 0);
@@ -56,6 +63,7 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
       bearerRealm: parsedIssuer.realm,
       resourceServer: setting('resource_server'),
       tokenPolicy: { issuer, acceptedClients, maxTokenLength },
+      decisionCache: decisionCache === 'on',
     },
   };
 }

@@ -17,6 +17,22 @@ export function decisionRequestBody(resourceServer: string, permission: Permissi
   ].join('&');
 }
 
+/**
+ * The query of the decision subrequest. `key` names the cached answer: a SHA-256 over everything Keycloak's
+ * answer depends on (token, resource server, permission), so the token itself never appears in a cache key,
+ * a cache file or a log. `bypass=1` makes nginx neither use nor store a cached answer.
+ */
+export function decisionSubrequestArgs(
+  sha256Hex: (text: string) => string,
+  token: string,
+  resourceServer: string,
+  permission: Permission,
+  useCache: boolean,
+): string {
+  const key = sha256Hex([token, resourceServer, permission].join('\n'));
+  return useCache ? `key=${key}` : `key=${key}&bypass=1`;
+}
+
 export type Decision =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly refusal: Refusal; readonly logLine?: string };

@@ -13,7 +13,8 @@ import type { Preflight } from '../core/authorize';
 import { preflight } from '../core/authorize';
 import type { GateConfig } from '../core/config';
 import { parseIssuer, readConfig, VARIABLE_PREFIX } from '../core/config';
-import { decisionRequestBody, interpretDecision } from '../core/decision';
+import crypto from 'crypto';
+import { decisionRequestBody, decisionSubrequestArgs, interpretDecision } from '../core/decision';
 import type { Refusal } from '../core/refusals';
 import { renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../core/refusals';
 import { MLFLOW_ROUTES } from '../core/route-matcher';
@@ -53,9 +54,14 @@ function signalRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: strin
   r.return(rendered.status === 401 ? 401 : 403);
 }
 
+function sha256Hex(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
 async function askKeycloak(r: NginxHTTPRequest, config: GateConfig, asked: Extract<Preflight, { kind: 'ask-keycloak' }>) {
   const reply = await r.subrequest(KEYCLOAK_DECISION_LOCATION, {
     method: 'POST',
+    args: decisionSubrequestArgs(sha256Hex, asked.token, config.resourceServer, asked.permission, config.decisionCache),
     body: decisionRequestBody(config.resourceServer, asked.permission),
   });
   return interpretDecision(asked.permission, reply.status, reply.responseText ? String(reply.responseText) : '');

@@ -4,8 +4,8 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bearer, throughGate } from '../support/gate-client';
-import { demoUsers, publicClient } from '../support/realm';
-import { adminApi, userToken } from '../support/tokens';
+import { demoUsers } from '../support/realm';
+import { adminApi, shortLivedUserToken, userToken } from '../support/tokens';
 
 const stack = inject('stack');
 const editor = demoUsers.find((user) => user.role === 'editor')!;
@@ -23,15 +23,7 @@ describe('token lifecycle', () => {
   });
 
   it('refuses an expired token with 401', async () => {
-    const client = await clientRepresentation(publicClient.clientId);
-    const shortLived = { ...client, attributes: { ...client.attributes, 'access.token.lifespan': '2' } };
-    await adminApi(stack.keycloak, 'PUT', `/clients/${client.id}`, shortLived);
-    let token: string;
-    try {
-      token = await userToken(stack.keycloak, editor.username, editor.password);
-    } finally {
-      await adminApi(stack.keycloak, 'PUT', `/clients/${client.id}`, client);
-    }
+    const token = await shortLivedUserToken(stack.keycloak, editor.username, editor.password, 2);
     expect((await throughGate('GET', READ, bearer(token))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 3500));
     const response = await throughGate('GET', READ, bearer(token));

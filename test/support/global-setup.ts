@@ -51,6 +51,9 @@ export default async function setup(project: TestProject) {
       MLFLOW_GATE_ISSUER: issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloakPort}`,
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${echo.port}`,
+      // Every request of the shared gate asks Keycloak, so revocation and outage tests see Keycloak's answer
+      // at once; test/integration/decision-cache.test.ts covers the cache with gates of its own.
+      MLFLOW_GATE_DECISION_CACHE: 'off',
     },
   });
   project.provide('stack', {

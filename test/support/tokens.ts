@@ -52,3 +52,20 @@ export async function adminApi(keycloak: string, method: string, path: string, b
   if (response.statusCode >= 300) throw new Error(`admin API ${method} ${path}: ${response.statusCode} ${text}`);
   return { status: response.statusCode, json: text ? JSON.parse(text) : null };
 }
+
+/**
+ * A user token from the public client whose access tokens live `seconds` only. The client's lifespan is
+ * restored afterwards; Keycloak merges client attributes on update, so restoring means writing the old value
+ * back (empty: the realm's default), not leaving the attribute out.
+ */
+export async function shortLivedUserToken(keycloak: string, username: string, password: string, seconds: number): Promise<string> {
+  const found = (await adminApi(keycloak, 'GET', `/clients?clientId=${publicClient.clientId}`)).json as { id: string; attributes?: Record<string, string> }[];
+  const client = found[0];
+  const lifespan = (value: string) => ({ ...client, attributes: { ...client.attributes, 'access.token.lifespan': value } });
+  await adminApi(keycloak, 'PUT', `/clients/${client.id}`, lifespan(String(seconds)));
+  try {
+    return await userToken(keycloak, username, password);
+  } finally {
+    await adminApi(keycloak, 'PUT', `/clients/${client.id}`, lifespan(client.attributes?.['access.token.lifespan'] ?? ''));
+  }
+}

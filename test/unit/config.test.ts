@@ -23,8 +23,15 @@ describe('readConfig', () => {
         bearerRealm: 'mlflow',
         resourceServer: 'mlflow-gate',
         tokenPolicy: { issuer: 'http://127.0.0.1:8080/realms/mlflow', acceptedClients: ['mlflow-cli', 'mlflow-automation'], maxTokenLength: 16384 },
+        decisionCache: true,
       },
     });
+  });
+
+  it('turns the decision cache off only when told, and refuses other values', () => {
+    const issuer = 'https://sso/realms/x';
+    expect(readConfig(variables({ issuer, decision_cache: 'off' }))).toMatchObject({ ok: true, config: { decisionCache: false } });
+    expect(readConfig(variables({ issuer, decision_cache: 'no' }))).toMatchObject({ ok: false, problem: expect.stringContaining('decision_cache') });
   });
 
   it('reads the accepted clients as a space- or comma-separated list', () => {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decisionRequestBody, interpretDecision } from '../../src/core/decision';
+import { decisionRequestBody, decisionSubrequestArgs, interpretDecision } from '../../src/core/decision';
 
 describe('decisionRequestBody', () => {
   it('asks for one permission in decision mode', () => {
@@ -40,5 +41,23 @@ describe('interpretDecision', () => {
   it('logs the permission the realm does not know', () => {
     const decision = interpretDecision('runs#fly' as never, 400, '{"error":"invalid_scope"}');
     expect(decision).toMatchObject({ logLine: expect.stringContaining('runs#fly') });
+  });
+});
+
+describe('decisionSubrequestArgs', () => {
+  const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+  const token = 'aaa.bbb.ccc';
+
+  it('keys the cached answer by a hash of token, resource server and permission, never the token', () => {
+    const args = decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#write', true);
+    expect(args).toMatch(/^key=[0-9a-f]{64}$/);
+    expect(args).not.toContain('bbb');
+    expect(args).not.toBe(decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#read', true));
+    expect(args).not.toBe(decisionSubrequestArgs(sha256Hex, 'aaa.bbb.ccd', 'mlflow-gate', 'runs#write', true));
+    expect(args).not.toBe(decisionSubrequestArgs(sha256Hex, token, 'other-server', 'runs#write', true));
+  });
+
+  it('asks nginx to bypass the cache when it is off', () => {
+    expect(decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#write', false)).toMatch(/^key=[0-9a-f]{64}&bypass=1$/);
   });
 });
