@@ -6,10 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCountingProxy } from '../../scripts/counting-proxy.mjs';
 import { startNginx } from '../../scripts/nginx.mjs';
 import { RESOURCES } from '../../src/core/permissions';
-import type { CountingProxy } from '../support/counting-proxy';
-import { startCountingProxy } from '../support/counting-proxy';
 import { demoUsers } from '../support/realm';
 import { examplePath, routeGuardedBy } from '../support/routes';
 import { adminApi, shortLivedUserToken, userToken } from '../support/tokens';
@@ -29,7 +28,7 @@ afterAll(async () => {
 });
 
 async function cachingGate(settings: Record<string, string> = {}) {
-  const proxy: CountingProxy = await startCountingProxy(stack.keycloak);
+  const proxy = await startCountingProxy(stack.keycloak);
   stops.push(proxy.close);
   const runtimeDir = mkdtempSync(join(stack.runtimeDir, 'cache-'));
   const nginx = await startNginx({

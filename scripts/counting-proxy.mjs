@@ -1,28 +1,22 @@
-/**
- * An HTTP pass-through between the gate and the real Keycloak that counts the decision requests it forwards,
- * so tests and the benchmark can tell how many requests reached Keycloak.
- */
+// An HTTP pass-through between the gate and the real Keycloak that counts the decision requests it forwards,
+// so tests and the benchmark can tell how many requests reached Keycloak.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 
-export interface CountingProxy {
-  port: number;
-  /** Decision (token endpoint) requests forwarded so far. */
-  decisions(): number;
-  close(): Promise<void>;
-}
-
-export async function startCountingProxy(keycloakUrl: string): Promise<CountingProxy> {
+/**
+ * @param {string} keycloakUrl
+ * @returns {Promise<{ port: number, decisions: () => number, close: () => Promise<void> }>}
+ */
+export async function startCountingProxy(keycloakUrl) {
   const keycloak = new Pool(keycloakUrl, { connections: 64 });
   let decisions = 0;
   const server = http.createServer(async (request, response) => {
     if (request.method === 'POST' && (request.url ?? '').endsWith('/protocol/openid-connect/token')) decisions += 1;
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const chunks = [];
+    for await (const chunk of request) chunks.push(chunk);
     try {
       const answer = await keycloak.request({
-        method: request.method as 'POST',
+        method: request.method,
         path: request.url ?? '/',
         headers: request.headers,
         body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
@@ -38,13 +32,13 @@ export async function startCountingProxy(keycloakUrl: string): Promise<CountingP
     }
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port: (server.address() as AddressInfo).port,
+    port: server.address().port,
     decisions: () => decisions,
     close: async () => {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise((resolve) => server.close(() => resolve()));
       await keycloak.close();
     },
   };

@@ -1,0 +1,359 @@
+// `npm run bench`: what the gate costs, measured against a baseline in the same run on this machine.
+// Starts Keycloak, Postgres and MLflow (scripts/stack.mjs), a trivial upstream, a plain NGINX proxy and gates
+// (real nginx + njs), then drives them with wrk (Debian's package). Writes bench/results.json and
+// bench/results.md. Every scenario is bounded in time and request count; the whole run takes a few minutes.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool, request } from 'undici';
+import { startCountingProxy } from './counting-proxy.mjs';
+import { projectRoot, startNginx } from './nginx.mjs';
+import { freePort, logTail, portAcceptsConnections, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+import { startStack, stopStack } from './stack.mjs';
+
+const THROUGHPUT_SECONDS = 8;
+const LATENCY_SECONDS = 5;
+const ROUNDS = 3;
+const ALLOW_TTL_SECONDS = 30;
+const READ_PATH = '/api/2.0/mlflow/experiments/get?experiment_id=0';
+const BIG_ARTIFACT_BYTES = 1024 ** 3;
+const benchDir = join(projectRoot, 'bench');
+
+function ensureWrk() {
+  if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined) return;
+  if (process.getuid?.() !== 0) throw new Error('bench: wrk is missing; install it with: sudo apt-get install -y wrk');
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'wrk'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+const UNITS = { us: 1e-3, ms: 1, s: 1000 };
+function milliseconds(text) {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(text);
+  return match ? Number(match[1]) * UNITS[match[2]] : NaN;
+}
+
+/** Runs wrk once; `script` is an optional Lua file (POST bodies). Returns requests, rps, p50 and p99 in ms. */
+function wrk(url, { connections, seconds, token, script }) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s'];
+  if (token) args.push('-H', `Authorization: Bearer ${token}`);
+  if (script) args.push('-s', script);
+  const output = execFileSync('wrk', [...args, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const requests = Number(/(\d+) requests in/.exec(output)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  return {
+    requests,
+    non2xx,
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]),
+    p50: milliseconds(/\s50%\s+(\S+)/.exec(output)?.[1] ?? ''),
+    p99: milliseconds(/\s99%\s+(\S+)/.exec(output)?.[1] ?? ''),
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Runs `targets` in alternating rounds (so drift hits all alike) and keeps each one's median figures. */
+function compare(targets, options) {
+  const runs = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
+  for (let round = 0; round < (options.rounds ?? ROUNDS); round++) {
+    for (const [name, target] of Object.entries(targets)) runs[name].push(wrk(target.url, { ...options, token: target.token, script: target.script }));
+  }
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, list]) => [
+      name,
+      {
+        requests: list.reduce((sum, run) => sum + run.requests, 0),
+        non2xx: list.reduce((sum, run) => sum + run.non2xx, 0),
+        rps: median(list.map((run) => run.rps)),
+        p50: median(list.map((run) => run.p50)),
+        p99: median(list.map((run) => run.p99)),
+      },
+    ]),
+  );
+}
+
+/** Peak resident memory (VmHWM, kB) over an nginx master's workers. */
+function workerPeakKb(masterPid) {
+  const children = execFileSync('pgrep', ['-P', String(masterPid)], { encoding: 'utf8' }).trim().split('\n');
+  return Math.max(
+    ...children.map((pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)),
+  );
+}
+
+/** A plain nginx (no njs) with one server block, for the trivial upstream and the zero-authorization baseline. */
+async function startPlainNginx(dir, port, serverBody, httpExtra = '') {
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;\nerror_log ${join(dir, 'error.log')} warn;\nevents { worker_connections 4096; }\n` +
+      `http {\n access_log off;\n client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/px; fastcgi_temp_path ${dir}/fc;\n` +
+      ` uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;\n ${httpExtra}\n server {\n  listen 127.0.0.1:${port};\n  ${serverBody}\n }\n}\n`,
+  );
+  const child = startProcess('nginx', ['-p', dir, '-c', conf, '-g', `daemon off; pid ${join(dir, 'nginx.pid')};`], {
+    logFile: join(dir, 'error.log'),
+  });
+  await waitUntil('nginx', () => portAcceptsConnections(port), { timeoutMs: 15_000, logFile: join(dir, 'error.log'), process: child });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopProcessGroup(child.pid) };
+}
+
+async function token(keycloak, realmName, client, user) {
+  const response = await request(`${keycloak}/realms/${realmName}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: client, username: user.username, password: user.password }).toString(),
+  });
+  const body = await response.body.json();
+  if (!body.access_token) throw new Error(`bench: no token for ${user.username}: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+async function mlflowJson(base, method, path, body) {
+  const response = await request(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`bench: MLflow ${path}: ${response.statusCode} ${text}`);
+  return JSON.parse(text);
+}
+
+/** Downloads `url` with curl to /dev/null and returns bytes per second; a failure shows `errorLog`'s tail. */
+function download(url, token, errorLog) {
+  const args = ['-s', '-o', '/dev/null', '-w', '%{speed_download} %{http_code}', '--max-time', '120'];
+  if (token) args.push('-H', `Authorization: Bearer ${token}`);
+  const [speed, status] = execFileSync('curl', [...args, url], { encoding: 'utf8' }).trim().split(' ');
+  if (status !== '200') throw new Error(`bench: download ${url} answered ${status}\n${errorLog ? logTail(errorLog, 20) : ''}`);
+  return Number(speed);
+}
+
+async function main() {
+  ensureWrk();
+  const started = Date.now();
+  const scratch = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-bench-'));
+  const stops = [];
+  try {
+    console.log('bench: starting Keycloak, Postgres and MLflow');
+    const stack = await startStack({
+      dir: join(scratch, 'stack'),
+      ports: { gate: await freePort(), keycloak: await freePort(), mlflow: await freePort(), postgres: await freePort() },
+    });
+    stops.push(() => stopStack(join(scratch, 'stack')));
+    const counting = await startCountingProxy(stack.keycloak);
+    stops.push(counting.close);
+    const user = (role) => stack.users.find((candidate) => candidate.role === role);
+
+    const trivialPort = await freePort();
+    const trivial = await startPlainNginx(join(scratch, 'trivial'), trivialPort, `location / { default_type application/json; return 200 '{"experiment":{}}'; }`);
+    stops.push(trivial.stop);
+    const plain = await startPlainNginx(
+      join(scratch, 'plain'),
+      await freePort(),
+      'location / { proxy_pass http://trivial; proxy_http_version 1.1; proxy_set_header Connection ""; }',
+      `upstream trivial { server 127.0.0.1:${trivialPort}; keepalive 32; }`,
+    );
+    stops.push(plain.stop);
+    const gate = async (name, upstream, settings = {}) => {
+      const nginx = await startNginx({
+        runtimeDir: join(scratch, name),
+        settings: {
+          MLFLOW_GATE_WORKER_PROCESSES: '1',
+          MLFLOW_GATE_ISSUER: `${stack.keycloak}/realms/${stack.realm}`,
+          MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${counting.port}`,
+          MLFLOW_GATE_MLFLOW_UPSTREAM: upstream,
+          MLFLOW_GATE_CACHE_ALLOW_TTL: `${ALLOW_TTL_SECONDS}s`,
+          ...settings,
+        },
+      });
+      stops.push(nginx.stop);
+      return nginx;
+    };
+    const cached = await gate('gate-cached', `127.0.0.1:${trivialPort}`);
+    const uncached = await gate('gate-uncached', `127.0.0.1:${trivialPort}`, { MLFLOW_GATE_DECISION_CACHE: 'off' });
+    const results = { machine: { cores: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) }, scenarios: {} };
+
+    // (a) (b) (c): zero authorization vs. the gate with a warm cache vs. the gate asking Keycloak every time.
+    console.log('bench: (a) plain proxy, (b) gate with warm cache, (c) gate with cache off');
+    const viewer = await token(stack.keycloak, stack.realm, stack.clients.public, user('viewer'));
+    const warm = await request(`${cached.url}${READ_PATH}`, { headers: { authorization: `Bearer ${viewer}` } });
+    await warm.body.dump();
+    const decisionsBefore = counting.decisions();
+    const abStarted = Date.now();
+    const throughput = compare(
+      { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${cached.url}${READ_PATH}`, token: viewer } },
+      { connections: 32, seconds: THROUGHPUT_SECONDS },
+    );
+    const windows = Math.ceil((Date.now() - abStarted) / 1000 / ALLOW_TTL_SECONDS) + 1;
+    const cachedDecisions = counting.decisions() - decisionsBefore;
+    const latency = compare(
+      { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${cached.url}${READ_PATH}`, token: viewer } },
+      { connections: 1, seconds: LATENCY_SECONDS },
+    );
+    const uncachedBefore = counting.decisions();
+    const c = compare({ c: { url: `${uncached.url}${READ_PATH}`, token: viewer } }, { connections: 32, seconds: THROUGHPUT_SECONDS, rounds: 1 }).c;
+    const cLatency = compare({ c: { url: `${uncached.url}${READ_PATH}`, token: viewer } }, { connections: 1, seconds: LATENCY_SECONDS, rounds: 1 }).c;
+    const uncachedDecisions = counting.decisions() - uncachedBefore;
+    results.scenarios.a = { ...throughput.a, p50: latency.a.p50, p99: latency.a.p99, keycloakCallsPerRequest: 0, workerPeakKb: workerPeakKb(plain.pid) };
+    results.scenarios.b = {
+      ...throughput.b,
+      p50: latency.b.p50,
+      p99: latency.b.p99,
+      keycloakCalls: cachedDecisions,
+      ttlWindows: windows,
+      keycloakCallsPerRequest: cachedDecisions / throughput.b.requests,
+      workerPeakKb: workerPeakKb(cached.pid),
+    };
+    results.scenarios.c = {
+      ...c,
+      p50: cLatency.p50,
+      p99: cLatency.p99,
+      keycloakCallsPerRequest: uncachedDecisions / (c.requests + cLatency.requests),
+      workerPeakKb: workerPeakKb(uncached.pid),
+    };
+
+    // (d) real MLflow, direct vs. through the gate (warm cache).
+    console.log('bench: (d) MLflow direct vs. through the gate');
+    const mlflowGate = await gate('gate-mlflow', new URL(stack.mlflow).host);
+    const experimentId = (await mlflowJson(stack.mlflow, 'POST', '/api/2.0/mlflow/experiments/create', { name: `bench-${Date.now()}` })).experiment_id;
+    const run = (await mlflowJson(stack.mlflow, 'POST', '/api/2.0/mlflow/runs/create', { experiment_id: experimentId })).run;
+    const runId = run.info.run_id;
+    const artifactsDir = join(scratch, 'stack', 'artifacts', experimentId, runId, 'artifacts');
+    mkdirSync(artifactsDir, { recursive: true });
+    writeFileSync(join(artifactsDir, 'small.bin'), Buffer.alloc(1024 * 1024, 7));
+    const logMetric = join(scratch, 'log-metric.lua');
+    writeFileSync(
+      logMetric,
+      `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n` +
+        `wrk.body = '{"run_id":"${runId}","key":"loss","value":0.5,"timestamp":${Date.now()},"step":1}'\n`,
+    );
+    const editor = await token(stack.keycloak, stack.realm, stack.clients.public, user('editor'));
+    const artifactPath = `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/small.bin`;
+    const endpoints = {
+      'runs/get': { path: `/api/2.0/mlflow/runs/get?run_id=${runId}` },
+      'log-metric': { path: '/api/2.0/mlflow/runs/log-metric', script: logMetric },
+      'artifact download (1 MB)': { path: artifactPath },
+    };
+    results.scenarios.d = {};
+    for (const [name, endpoint] of Object.entries(endpoints)) {
+      // One request first, so the gate's decision for this permission is cached.
+      const primed = await request(`${mlflowGate.url}${endpoint.path}`, {
+        method: endpoint.script ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
+        body: endpoint.script ? `{"run_id":"${runId}","key":"loss","value":0.5,"timestamp":${Date.now()},"step":1}` : undefined,
+      });
+      await primed.body.dump();
+      results.scenarios.d[name] = compare(
+        {
+          direct: { url: `${stack.mlflow}${endpoint.path}`, script: endpoint.script },
+          gate: { url: `${mlflowGate.url}${endpoint.path}`, token: editor, script: endpoint.script },
+        },
+        { connections: 4, seconds: 5, rounds: 2 },
+      );
+    }
+
+    // (e) 500 concurrent cold requests for one token and permission.
+    console.log('bench: (e) 500 concurrent cold requests');
+    const admin = await token(stack.keycloak, stack.realm, stack.clients.public, user('admin'));
+    const coldBefore = counting.decisions();
+    const pool = new Pool(cached.url, { connections: 500 });
+    const statuses = await Promise.all(
+      Array.from({ length: 500 }, async () => {
+        const response = await pool.request({ path: READ_PATH, method: 'GET', headers: { authorization: `Bearer ${admin}` }, headersTimeout: 30_000 });
+        await response.body.dump();
+        return response.statusCode;
+      }),
+    );
+    await pool.close();
+    results.scenarios.e = {
+      requests: statuses.length,
+      ok: statuses.filter((status) => status === 200).length,
+      serverErrors: statuses.filter((status) => status >= 500).length,
+      keycloakCalls: counting.decisions() - coldBefore,
+    };
+
+    // (f) a 1 GiB artifact download, direct vs. through the gate; worker memory must stay flat.
+    console.log('bench: (f) 1 GiB artifact download');
+    const big = openSync(join(artifactsDir, 'big.bin'), 'w');
+    ftruncateSync(big, BIG_ARTIFACT_BYTES);
+    closeSync(big);
+    const bigPath = `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/big.bin`;
+    // Warm the decision for this download, so (f) measures streaming and not one Keycloak call.
+    const primeStarted = Date.now();
+    const primed = await request(`${mlflowGate.url}${bigPath}`, { headers: { authorization: `Bearer ${editor}`, range: 'bytes=0-0' } });
+    await primed.body.dump();
+    console.log(`bench: (f) decision warmed: ${primed.statusCode} in ${Date.now() - primeStarted} ms`);
+    const memoryBefore = workerPeakKb(mlflowGate.pid);
+    const speeds = { direct: [], gate: [] };
+    for (let round = 0; round < 2; round++) {
+      speeds.direct.push(download(`${stack.mlflow}${bigPath}`));
+      speeds.gate.push(download(`${mlflowGate.url}${bigPath}`, editor, mlflowGate.errorLog));
+    }
+    results.scenarios.f = {
+      directBytesPerSecond: median(speeds.direct),
+      gateBytesPerSecond: median(speeds.gate),
+      workerPeakKbBefore: memoryBefore,
+      workerPeakKbAfter: workerPeakKb(mlflowGate.pid),
+    };
+
+    results.targets = targets(results.scenarios);
+    results.seconds = Math.round((Date.now() - started) / 1000);
+    mkdirSync(benchDir, { recursive: true });
+    writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const markdown = render(results);
+    writeFileSync(join(benchDir, 'results.md'), markdown);
+    console.log(markdown);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((error) => console.error(`bench: cleanup: ${error.message}`));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function targets(s) {
+  const ratio = (a, b) => a / b;
+  const d = Object.fromEntries(Object.entries(s.d).map(([name, pair]) => [name, ratio(pair.gate.p50, pair.direct.p50) - 1]));
+  return [
+    { target: '(b)/(a) throughput ≥ 0.95', value: ratio(s.b.rps, s.a.rps), met: ratio(s.b.rps, s.a.rps) >= 0.95 },
+    { target: 'added p99 latency (b − a, one connection) ≤ 1 ms', value: s.b.p99 - s.a.p99, met: s.b.p99 - s.a.p99 <= 1 },
+    { target: `(b) Keycloak calls ≤ TTL windows in the run (${s.b.ttlWindows})`, value: s.b.keycloakCalls, met: s.b.keycloakCalls <= s.b.ttlWindows },
+    { target: '(e) Keycloak calls ≤ 2', value: s.e.keycloakCalls, met: s.e.keycloakCalls <= 2 },
+    { target: '(e) no 5xx', value: s.e.serverErrors, met: s.e.serverErrors === 0 },
+    { target: '(f) gate ≥ 0.9 × direct throughput', value: ratio(s.f.gateBytesPerSecond, s.f.directBytesPerSecond), met: ratio(s.f.gateBytesPerSecond, s.f.directBytesPerSecond) >= 0.9 },
+    { target: '(f) worker memory flat (peak grows < 16 MB)', value: (s.f.workerPeakKbAfter - s.f.workerPeakKbBefore) / 1024, met: s.f.workerPeakKbAfter - s.f.workerPeakKbBefore < 16 * 1024 },
+    ...Object.entries(d).map(([name, extra]) => ({ target: `(d) ${name}: gate p50 within 5 % of direct`, value: extra, met: extra <= 0.05 })),
+  ];
+}
+
+function render(results) {
+  const s = results.scenarios;
+  const number = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+  const lines = [
+    `# mlflow-uma-gate benchmark (${results.machine.cores} cores, ${results.seconds} s)`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | Keycloak calls / request | peak worker RSS MB |',
+    '|---|---|---|---|---|---|',
+    `| (a) plain nginx → trivial upstream | ${number(s.a.rps)} | ${number(s.a.p50, 3)} | ${number(s.a.p99, 3)} | 0 | ${number(s.a.workerPeakKb / 1024, 1)} |`,
+    `| (b) gate, warm cache | ${number(s.b.rps)} | ${number(s.b.p50, 3)} | ${number(s.b.p99, 3)} | ${s.b.keycloakCalls} / ${s.b.requests} | ${number(s.b.workerPeakKb / 1024, 1)} |`,
+    `| (c) gate, cache off | ${number(s.c.rps)} | ${number(s.c.p50, 3)} | ${number(s.c.p99, 3)} | ${number(s.c.keycloakCallsPerRequest, 2)} | ${number(s.c.workerPeakKb / 1024, 1)} |`,
+    ...Object.entries(s.d).flatMap(([name, pair]) => [
+      `| (d) ${name}, direct | ${number(pair.direct.rps)} | ${number(pair.direct.p50, 3)} | ${number(pair.direct.p99, 3)} | – | – |`,
+      `| (d) ${name}, gate | ${number(pair.gate.rps)} | ${number(pair.gate.p50, 3)} | ${number(pair.gate.p99, 3)} | cached | – |`,
+    ]),
+    `| (e) 500 concurrent cold requests | ${s.e.ok} × 200, ${s.e.serverErrors} × 5xx | – | – | ${s.e.keycloakCalls} calls in total | – |`,
+    `| (f) 1 GiB download, direct | ${number(s.f.directBytesPerSecond / 1024 ** 2)} MB/s | – | – | – | – |`,
+    `| (f) 1 GiB download, gate | ${number(s.f.gateBytesPerSecond / 1024 ** 2)} MB/s | – | – | cached | ${number(s.f.workerPeakKbBefore / 1024, 1)} → ${number(s.f.workerPeakKbAfter / 1024, 1)} |`,
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...results.targets.map((t) => `| ${t.target} | ${number(t.value, 3)} | ${t.met ? 'yes' : '**no**'} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.stack ?? error.message}`);
+  process.exit(1);
+});
