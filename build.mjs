@@ -13,6 +13,7 @@ import ts from 'typescript';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const outfile = join(root, 'dist', 'mlflow-uma-gate.js');
+const routesFile = join(root, 'dist', 'mlflow-uma-gate-routes.json');
 
 // Syntax the njs engine rejects (0.7.9 and later): a hard build error, never a silent lowering.
 const UNSUPPORTED_SYNTAX = [
@@ -111,6 +112,20 @@ function loadInNjsCli(code) {
   }
 }
 
+/** The route index as JSON, for nginx's `js_preload_object` (see src/core/route-matcher.ts for why). */
+async function routeIndexJson() {
+  const result = await esbuild.build({
+    entryPoints: [join(root, 'src', 'core', 'mlflow-routes.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    write: false,
+    logLevel: 'silent',
+  });
+  const module = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
+  return `${JSON.stringify(module.MLFLOW_ROUTES)}\n`;
+}
+
 async function build() {
   const result = await esbuild.build({
     entryPoints: [join(root, 'src', 'njs', 'gate.ts')],
@@ -133,9 +148,12 @@ async function build() {
   const problems = scanForNjsGaps(code, 'dist/mlflow-uma-gate.js');
   if (problems.length > 0) throw new Error(`build: constructs njs 0.7.9 cannot run:\n  ${problems.join('\n  ')}`);
   loadInNjsCli(code);
+  const routes = await routeIndexJson();
   // dist/ itself stays in place: a running docker compose stack bind-mounts it.
   mkdirSync(dirname(outfile), { recursive: true });
   writeFileSync(outfile, code);
+  writeFileSync(routesFile, routes);
+  console.log(`build: wrote ${routesFile} (${routes.length} bytes)`);
   console.log(`build: wrote ${outfile} (${readFileSync(outfile).length} bytes)`);
 }
 

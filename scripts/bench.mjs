@@ -2,7 +2,8 @@
 // Starts Keycloak, Postgres and MLflow (scripts/stack.mjs), a trivial upstream, a plain NGINX proxy and gates
 // (real nginx + njs), then drives them with wrk (Debian's package). Writes bench/results.json and
 // bench/results.md. Every scenario is bounded in time and request count; the whole run takes a few minutes.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,9 @@ const ALLOW_TTL_SECONDS = 30;
 const READ_PATH = '/api/2.0/mlflow/experiments/get?experiment_id=0';
 const BIG_ARTIFACT_BYTES = 1024 ** 3;
 const benchDir = join(projectRoot, 'bench');
+// wrk and curl run asynchronously: the counting proxy in front of Keycloak lives in this process and must
+// keep answering while they run.
+const run = promisify(execFile);
 
 function ensureWrk() {
   if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined) return;
@@ -36,11 +40,11 @@ function milliseconds(text) {
 }
 
 /** Runs wrk once; `script` is an optional Lua file (POST bodies). Returns requests, rps, p50 and p99 in ms. */
-function wrk(url, { connections, seconds, token, script }) {
+async function wrk(url, { connections, seconds, token, script }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s'];
   if (token) args.push('-H', `Authorization: Bearer ${token}`);
   if (script) args.push('-s', script);
-  const output = execFileSync('wrk', [...args, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const { stdout: output } = await run('wrk', [...args, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const requests = Number(/(\d+) requests in/.exec(output)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
   return {
@@ -55,10 +59,10 @@ function wrk(url, { connections, seconds, token, script }) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Runs `targets` in alternating rounds (so drift hits all alike) and keeps each one's median figures. */
-function compare(targets, options) {
+async function compare(targets, options) {
   const runs = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
   for (let round = 0; round < (options.rounds ?? ROUNDS); round++) {
-    for (const [name, target] of Object.entries(targets)) runs[name].push(wrk(target.url, { ...options, token: target.token, script: target.script }));
+    for (const [name, target] of Object.entries(targets)) runs[name].push(await wrk(target.url, { ...options, token: target.token, script: target.script }));
   }
   return Object.fromEntries(
     Object.entries(runs).map(([name, list]) => [
@@ -122,10 +126,10 @@ async function mlflowJson(base, method, path, body) {
 }
 
 /** Downloads `url` with curl to /dev/null and returns bytes per second; a failure shows `errorLog`'s tail. */
-function download(url, token, errorLog) {
+async function download(url, token, errorLog) {
   const args = ['-s', '-o', '/dev/null', '-w', '%{speed_download} %{http_code}', '--max-time', '120'];
   if (token) args.push('-H', `Authorization: Bearer ${token}`);
-  const [speed, status] = execFileSync('curl', [...args, url], { encoding: 'utf8' }).trim().split(' ');
+  const [speed, status] = (await run('curl', [...args, url], { encoding: 'utf8' })).stdout.trim().split(' ');
   if (status !== '200') throw new Error(`bench: download ${url} answered ${status}\n${errorLog ? logTail(errorLog, 20) : ''}`);
   return Number(speed);
 }
@@ -182,19 +186,19 @@ async function main() {
     await warm.body.dump();
     const decisionsBefore = counting.decisions();
     const abStarted = Date.now();
-    const throughput = compare(
+    const throughput = await compare(
       { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${cached.url}${READ_PATH}`, token: viewer } },
       { connections: 32, seconds: THROUGHPUT_SECONDS },
     );
     const windows = Math.ceil((Date.now() - abStarted) / 1000 / ALLOW_TTL_SECONDS) + 1;
     const cachedDecisions = counting.decisions() - decisionsBefore;
-    const latency = compare(
+    const latency = await compare(
       { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${cached.url}${READ_PATH}`, token: viewer } },
       { connections: 1, seconds: LATENCY_SECONDS },
     );
     const uncachedBefore = counting.decisions();
-    const c = compare({ c: { url: `${uncached.url}${READ_PATH}`, token: viewer } }, { connections: 32, seconds: THROUGHPUT_SECONDS, rounds: 1 }).c;
-    const cLatency = compare({ c: { url: `${uncached.url}${READ_PATH}`, token: viewer } }, { connections: 1, seconds: LATENCY_SECONDS, rounds: 1 }).c;
+    const c = (await compare({ c: { url: `${uncached.url}${READ_PATH}`, token: viewer } }, { connections: 32, seconds: THROUGHPUT_SECONDS, rounds: 1 })).c;
+    const cLatency = (await compare({ c: { url: `${uncached.url}${READ_PATH}`, token: viewer } }, { connections: 1, seconds: LATENCY_SECONDS, rounds: 1 })).c;
     const uncachedDecisions = counting.decisions() - uncachedBefore;
     results.scenarios.a = { ...throughput.a, p50: latency.a.p50, p99: latency.a.p99, keycloakCallsPerRequest: 0, workerPeakKb: workerPeakKb(plain.pid) };
     results.scenarios.b = {
@@ -245,7 +249,7 @@ async function main() {
         body: endpoint.script ? `{"run_id":"${runId}","key":"loss","value":0.5,"timestamp":${Date.now()},"step":1}` : undefined,
       });
       await primed.body.dump();
-      results.scenarios.d[name] = compare(
+      results.scenarios.d[name] = await compare(
         {
           direct: { url: `${stack.mlflow}${endpoint.path}`, script: endpoint.script },
           gate: { url: `${mlflowGate.url}${endpoint.path}`, token: editor, script: endpoint.script },
@@ -286,16 +290,18 @@ async function main() {
     await primed.body.dump();
     console.log(`bench: (f) decision warmed: ${primed.statusCode} in ${Date.now() - primeStarted} ms`);
     const memoryBefore = workerPeakKb(mlflowGate.pid);
+    const downloadDecisionsBefore = counting.decisions();
     const speeds = { direct: [], gate: [] };
     for (let round = 0; round < 2; round++) {
-      speeds.direct.push(download(`${stack.mlflow}${bigPath}`));
-      speeds.gate.push(download(`${mlflowGate.url}${bigPath}`, editor, mlflowGate.errorLog));
+      speeds.direct.push(await download(`${stack.mlflow}${bigPath}`));
+      speeds.gate.push(await download(`${mlflowGate.url}${bigPath}`, editor, mlflowGate.errorLog));
     }
     results.scenarios.f = {
       directBytesPerSecond: median(speeds.direct),
       gateBytesPerSecond: median(speeds.gate),
       workerPeakKbBefore: memoryBefore,
       workerPeakKbAfter: workerPeakKb(mlflowGate.pid),
+      keycloakCalls: counting.decisions() - downloadDecisionsBefore,
     };
 
     results.targets = targets(results.scenarios);

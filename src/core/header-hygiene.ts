@@ -7,49 +7,49 @@
  *  - any other spelling the gate cannot strip is refused: underscore variants (WSGI and CGI servers read
  *    `X_Forwarded_User` as `X-Forwarded-User`, while nginx strips only the hyphenated name) and members of
  *    the X-Auth-Request-* family that are not listed.
- * Header names are case-insensitive; nginx strips every case variant of a listed name.
+ * Header names are case-insensitive (listed here in lower case); nginx strips every case variant of a name.
  */
 export const STRIPPED_HEADERS = [
-  'X-Forwarded-User',
-  'X-Forwarded-Email',
-  'X-Forwarded-Preferred-Username',
-  'X-Forwarded-Groups',
-  'X-Forwarded-Access-Token',
-  'X-Forwarded-Uri',
-  'X-Forwarded-Prefix',
-  'X-Forwarded-Host',
-  'X-Forwarded-Port',
-  'X-Forwarded-Server',
-  'X-Auth-Request-User',
-  'X-Auth-Request-Email',
-  'X-Auth-Request-Preferred-Username',
-  'X-Auth-Request-Groups',
-  'X-Auth-Request-Access-Token',
-  'X-Auth-Request-Redirect',
-  'Remote-User',
-  'X-Remote-User',
-  'X-User',
-  'X-Original-URL',
-  'X-Original-URI',
-  'X-Rewrite-URL',
-  'X-Real-IP',
-  'Forwarded',
-  'X-HTTP-Method-Override',
-  'X-Method-Override',
-  'X-HTTP-Method',
+  'x-forwarded-user',
+  'x-forwarded-email',
+  'x-forwarded-preferred-username',
+  'x-forwarded-groups',
+  'x-forwarded-access-token',
+  'x-forwarded-uri',
+  'x-forwarded-prefix',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'x-auth-request-user',
+  'x-auth-request-email',
+  'x-auth-request-preferred-username',
+  'x-auth-request-groups',
+  'x-auth-request-access-token',
+  'x-auth-request-redirect',
+  'remote-user',
+  'x-remote-user',
+  'x-user',
+  'x-original-url',
+  'x-original-uri',
+  'x-rewrite-url',
+  'x-real-ip',
+  'forwarded',
+  'x-http-method-override',
+  'x-method-override',
+  'x-http-method',
 ] as const;
 
 /** Families whose every member is an identity header, listed or not. */
 const REFUSED_PREFIXES = ['x-auth-request-'];
 
 function normalized(name: string): string {
-  return name.toLowerCase().replace(/_/g, '-');
+  return name.toLowerCase().split('_').join('-');
 }
 
-const STRIPPED_NORMALIZED: { [name: string]: true } = {};
-STRIPPED_HEADERS.forEach((name) => {
-  STRIPPED_NORMALIZED[normalized(name)] = true;
-});
+// Plain array lookups: njs runs module top-level code for every request, so nothing is precomputed here.
+function listed(name: string): boolean {
+  return (STRIPPED_HEADERS as readonly string[]).indexOf(name) >= 0;
+}
 
 function inFamily(name: string): boolean {
   return REFUSED_PREFIXES.some((prefix) => name.indexOf(prefix) === 0);
@@ -59,9 +59,9 @@ function inFamily(name: string): boolean {
 export function unstrippableHeader(headerNames: readonly string[]): string | null {
   for (let i = 0; i < headerNames.length; i++) {
     const name = normalized(headerNames[i]);
-    const listed = STRIPPED_NORMALIZED[name] === true;
-    if (!listed && !inFamily(name)) continue;
-    if (!listed || headerNames[i].indexOf('_') >= 0) return headerNames[i];
+    const strippable = listed(name);
+    if (!strippable && !inFamily(name)) continue;
+    if (!strippable || headerNames[i].indexOf('_') >= 0) return headerNames[i];
   }
   return null;
 }

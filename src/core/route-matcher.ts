@@ -1,13 +1,16 @@
 /**
  * Finds the guard of a (method, canonical path) pair in the route table.
  *
- * Literal rules are looked up in a dictionary; rules with path parameters are compiled once, at module load,
- * into anchored regular expressions. When several parameterised rules match one path they must agree on the
- * guard, otherwise the request is refused: the gate never guesses which rule MLflow will pick.
+ * The index is plain data (JSON): literal rules in a dictionary, parameterised rules as anchored regular
+ * expression sources with their literal prefix. njs runs a module's top-level code for every request, so the
+ * build writes the index to dist/mlflow-uma-gate-routes.json, which nginx preloads once
+ * (`js_preload_object`) and shares, immutable and without prototypes, with every request; a request compiles
+ * only the few patterns filed under one of its own leading segments. When several rules match one path they must agree on
+ * the guard, otherwise the request is refused: the gate never guesses which rule MLflow will pick.
  */
 import type { Guard } from './permissions';
-import type { Method, RouteSpec } from './route-table';
-import { METHODS, ROUTE_TABLE } from './route-table';
+import type { Method, RouteSpec } from './route-spec';
+import { METHODS } from './route-spec';
 
 export type RouteMatch =
   | { readonly kind: 'guarded'; readonly guard: Guard; readonly rule: string }
@@ -19,13 +22,18 @@ type GuardsByMethod = { [method: string]: Guard };
 
 interface PatternRule {
   readonly rule: string;
-  readonly regex: RegExp;
+  /** The rule's text before its first parameter: a path the rule matches starts with it. */
+  readonly prefix: string;
+  /** Source of the anchored regular expression the whole path must match. */
+  readonly source: string;
   readonly guards: GuardsByMethod;
 }
 
 export interface RouteIndex {
   readonly literal: { [path: string]: GuardsByMethod };
-  readonly patterns: PatternRule[];
+  /** Parameterised rules filed under their literal prefix up to its last `/`: only a path that starts with
+   * that key can match them. */
+  readonly patterns: { [segments: string]: PatternRule[] };
 }
 
 // werkzeug `<conv(args):name>` and Starlette `{name:conv}` placeholders.
@@ -49,6 +57,7 @@ const STARLETTE_CONVERTERS: { [name: string]: string } = {
   uuid: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
 };
 
+// Preloaded objects have no prototype chain, so methods are always borrowed from the prototypes.
 function hasOwn(object: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(object, key);
 }
@@ -82,13 +91,16 @@ export function compileRule(rule: string): RegExp {
 export function buildRouteIndex(table: readonly RouteSpec[]): RouteIndex {
   const literal: { [path: string]: GuardsByMethod } = {};
   const patternsByRule: { [rule: string]: PatternRule } = {};
-  const patterns: PatternRule[] = [];
+  const patterns: { [segments: string]: PatternRule[] } = {};
   table.forEach((spec) => {
     let guards: GuardsByMethod;
     if (isPatternRule(spec.rule)) {
       if (!hasOwn(patternsByRule, spec.rule)) {
-        patternsByRule[spec.rule] = { rule: spec.rule, regex: compileRule(spec.rule), guards: {} };
-        patterns.push(patternsByRule[spec.rule]);
+        const literalPart = spec.rule.slice(0, spec.rule.search(/[<{]/));
+        const prefix = literalPart.slice(0, literalPart.lastIndexOf('/') + 1);
+        patternsByRule[spec.rule] = { rule: spec.rule, prefix, source: compileRule(spec.rule).source, guards: {} };
+        if (!hasOwn(patterns, prefix)) patterns[prefix] = [];
+        patterns[prefix].push(patternsByRule[spec.rule]);
       }
       guards = patternsByRule[spec.rule].guards;
     } else {
@@ -115,9 +127,14 @@ function allowedMethods(guards: GuardsByMethod): string[] {
 export function matchRoute(index: RouteIndex, method: string, path: string): RouteMatch {
   const routed = method === 'HEAD' ? 'GET' : method;
   const known = (METHODS as readonly string[]).indexOf(routed) >= 0;
-  const candidates: { rule: string; guards: GuardsByMethod }[] = index.patterns.filter((pattern) =>
-    pattern.regex.test(path),
-  );
+  const candidates: { rule: string; guards: GuardsByMethod }[] = [];
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    const segments = path.slice(0, slash + 1);
+    if (!hasOwn(index.patterns, segments)) continue;
+    Array.prototype.forEach.call(index.patterns[segments], (pattern: PatternRule) => {
+      if (new RegExp(pattern.source).test(path)) candidates.push(pattern);
+    });
+  }
   if (hasOwn(index.literal, path)) candidates.unshift({ rule: path, guards: index.literal[path] });
   if (candidates.length === 0) return { kind: 'unknown-route' };
   const serving = candidates.filter((candidate) => known && hasOwn(candidate.guards, routed));
@@ -135,8 +152,5 @@ export function matchRoute(index: RouteIndex, method: string, path: string): Rou
   if (disagreeing.length > 0) return { kind: 'ambiguous', rules: serving.map((candidate) => candidate.rule) };
   return { kind: 'guarded', guard, rule: serving[0].rule };
 }
-
-/** The index of the pinned MLflow's route table, built once when njs loads the module. */
-export const MLFLOW_ROUTES: RouteIndex = buildRouteIndex(ROUTE_TABLE);
 
 export type { Method };

@@ -7,15 +7,9 @@
  */
 import type { Guard } from './permissions';
 import { REFUSED } from './permissions';
+import type { Method, RouteSpec } from './route-spec';
 
-export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-export type Method = (typeof METHODS)[number];
-
-export interface RouteSpec {
-  readonly method: Method;
-  readonly rule: string;
-  readonly guard: Guard;
-}
+export type { Method, RouteSpec };
 
 /** One route at one exact rule. */
 function at(method: Method, rule: string, guard: Guard): RouteSpec[] {

@@ -17,7 +17,6 @@ import crypto from 'crypto';
 import { decisionRequestBody, decisionSubrequestArgs, interpretDecision } from '../core/decision';
 import type { Refusal } from '../core/refusals';
 import { renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../core/refusals';
-import { MLFLOW_ROUTES } from '../core/route-matcher';
 
 const KEYCLOAK_DECISION_LOCATION = '/_mlflow_gate/keycloak/decision';
 const KEYCLOAK_DISCOVERY_LOCATION = '/_mlflow_gate/keycloak/discovery';
@@ -77,7 +76,7 @@ async function decide(r: NginxHTTPRequest, config: GateConfig): Promise<void> {
       nowSeconds: Math.floor(Date.now() / 1000),
     },
     config,
-    MLFLOW_ROUTES,
+    mlflow_gate_routes,
   );
   if (asked.kind === 'refuse') {
     signalRefusal(r, asked.refusal, config.bearerRealm);

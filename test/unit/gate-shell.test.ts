@@ -2,8 +2,33 @@
  * The njs shell with a fake njs request object: what it hands nginx for an allowed request, a refusal, and
  * an exception (which must become a 500 refusal, so the request is never proxied).
  */
-import { describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { projectRoot } from '../../scripts/nginx.mjs';
+import { MLFLOW_ROUTES } from '../../src/core/mlflow-routes';
 import gate from '../../src/njs/gate';
+
+/** Like nginx's js_preload_object: parsed JSON, frozen, and without prototype chains. */
+function preloaded(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(Object.setPrototypeOf(value.map(preloaded), null));
+  const copy = Object.create(null);
+  for (const [key, entry] of Object.entries(value)) copy[key] = preloaded(entry);
+  return Object.freeze(copy);
+}
+
+const routesFile = join(projectRoot, 'dist', 'mlflow-uma-gate-routes.json');
+
+beforeAll(() => {
+  (globalThis as Record<string, unknown>).mlflow_gate_routes = preloaded(JSON.parse(readFileSync(routesFile, 'utf8')));
+});
+
+describe('dist/mlflow-uma-gate-routes.json', () => {
+  it('is the route index of src/core/route-table.ts (npm run build writes it)', () => {
+    expect(JSON.parse(readFileSync(routesFile, 'utf8'))).toEqual(JSON.parse(JSON.stringify(MLFLOW_ROUTES)));
+  });
+});
 
 const now = Math.floor(Date.now() / 1000);
 const issuer = 'https://sso.example/realms/mlflow';
@@ -39,6 +64,16 @@ describe('authorize (njs shell)', () => {
     expect(r.return).toHaveBeenCalledWith(204);
     expect(r.headersOut['X-Mlflow-Gate-User']).toBe('ada%20lovelace');
     expect(r.headersOut['X-Mlflow-Gate-Target']).toBe('/api/2.0/mlflow/experiments/get?experiment_id=1');
+  });
+
+  it('matches parameterised routes from the preloaded index', async () => {
+    const target = '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.pkl';
+    const r = await authorize(fakeRequest(target, async () => ({ status: 200, responseText: '{"result":true}' })));
+    expect(r.return).toHaveBeenCalledWith(204);
+    expect(r.subrequest).toHaveBeenCalledWith(
+      '/_mlflow_gate/keycloak/decision',
+      expect.objectContaining({ body: expect.stringContaining('permission=artifacts%23read') }),
+    );
   });
 
   it('signals a refusal with its real status, body and headers', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REFUSED } from '../../src/core/permissions';
-import { buildRouteIndex, compileRule, matchRoute, MLFLOW_ROUTES } from '../../src/core/route-matcher';
+import { MLFLOW_ROUTES } from '../../src/core/mlflow-routes';
+import { buildRouteIndex, compileRule, matchRoute } from '../../src/core/route-matcher';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 import type { RouteSpec } from '../../src/core/route-table';
 import { examplePath } from '../support/routes';
