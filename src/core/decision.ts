@@ -21,16 +21,25 @@ export function decisionRequestBody(resourceServer: string, permission: Permissi
  * The query of the decision subrequest. `key` names the cached answer: a SHA-256 over everything Keycloak's
  * answer depends on (token, resource server, permission), so the token itself never appears in a cache key,
  * a cache file or a log. `bypass=1` makes nginx neither use nor store a cached answer.
+ *
+ * The key also carries the number of the allow-lifetime window it falls in. When a window ends, the next
+ * request names an entry nginx has never seen, so concurrent requests wait for one Keycloak call
+ * (`proxy_cache_lock` collapses misses of new entries, not refreshes of expired ones). An answer is therefore
+ * reused until its window ends, never longer than one allow lifetime. Each key's windows start at their own
+ * offset, so cached decisions do not all expire, and reach Keycloak, at the same moment.
  */
 export function decisionSubrequestArgs(
   sha256Hex: (text: string) => string,
   token: string,
   resourceServer: string,
   permission: Permission,
-  useCache: boolean,
+  allowLifetimeSeconds: number | null,
+  nowSeconds: number,
 ): string {
   const key = sha256Hex([token, resourceServer, permission].join('\n'));
-  return useCache ? `key=${key}` : `key=${key}&bypass=1`;
+  if (allowLifetimeSeconds === null) return `key=${key}&bypass=1`;
+  const offset = parseInt(key.slice(0, 8), 16) % allowLifetimeSeconds;
+  return `key=${key}.${Math.floor((nowSeconds + offset) / allowLifetimeSeconds)}`;
 }
 
 export type Decision =

@@ -27,29 +27,9 @@ export type TokenCheck =
 // RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const JWT = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/;
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 function invalid(reason: string): TokenCheck {
   return { ok: false, missing: false, reason };
-}
-
-/** Decodes unpadded base64url into bytes; the same code runs in njs and Node. */
-export function base64UrlDecode(text: string): Uint8Array {
-  const bytes = new Uint8Array(Math.floor((text.length * 6) / 8));
-  let buffer = 0;
-  let bits = 0;
-  let out = 0;
-  for (let i = 0; i < text.length; i++) {
-    const value = BASE64URL_ALPHABET.indexOf(text.charAt(i));
-    if (value < 0) throw new Error('not base64url');
-    buffer = ((buffer << 6) | value) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes[out++] = (buffer >> bits) & 0xff;
-    }
-  }
-  return bytes;
 }
 
 function audienceList(aud: unknown): string[] {
@@ -78,7 +58,9 @@ export function checkBearerToken(
   if (jwt === null) return invalid('token is not a JWT');
   let claims: { [name: string]: unknown };
   try {
-    claims = JSON.parse(new TextDecoder().decode(base64UrlDecode(jwt[1])));
+    // Buffer (njs and Node alike) decodes natively; a decoding loop in njs costs more than the rest of
+    // the gate's work together. JWT above has already limited the payload to the base64url alphabet.
+    claims = JSON.parse(Buffer.from(jwt[1], 'base64url').toString());
   } catch (e) {
     return invalid('token payload is not JSON');
   }

@@ -57,23 +57,36 @@ function sha256Hex(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex');
 }
 
-async function askKeycloak(r: NginxHTTPRequest, config: GateConfig, asked: Extract<Preflight, { kind: 'ask-keycloak' }>) {
+async function askKeycloak(
+  r: NginxHTTPRequest,
+  config: GateConfig,
+  asked: Extract<Preflight, { kind: 'ask-keycloak' }>,
+  nowSeconds: number,
+) {
   const reply = await r.subrequest(KEYCLOAK_DECISION_LOCATION, {
     method: 'POST',
-    args: decisionSubrequestArgs(sha256Hex, asked.token, config.resourceServer, asked.permission, config.decisionCache),
+    args: decisionSubrequestArgs(
+      sha256Hex,
+      asked.token,
+      config.resourceServer,
+      asked.permission,
+      config.allowLifetimeSeconds,
+      nowSeconds,
+    ),
     body: decisionRequestBody(config.resourceServer, asked.permission),
   });
   return interpretDecision(asked.permission, reply.status, reply.responseText ? String(reply.responseText) : '');
 }
 
 async function decide(r: NginxHTTPRequest, config: GateConfig): Promise<void> {
+  const nowSeconds = Math.floor(Date.now() / 1000);
   const asked = preflight(
     {
       method: String(r.variables.request_method),
       target: String(r.variables.request_uri),
       authorization: authorizationHeaders(r),
       headerNames: r.rawHeadersIn.map((header) => String(header[0])),
-      nowSeconds: Math.floor(Date.now() / 1000),
+      nowSeconds,
     },
     config,
     mlflow_gate_routes,
@@ -82,7 +95,7 @@ async function decide(r: NginxHTTPRequest, config: GateConfig): Promise<void> {
     signalRefusal(r, asked.refusal, config.bearerRealm);
     return;
   }
-  const decision = await askKeycloak(r, config, asked);
+  const decision = await askKeycloak(r, config, asked, nowSeconds);
   if (!decision.allowed) {
     if (decision.logLine) r.error(`mlflow-uma-gate: ${decision.logLine}`);
     signalRefusal(r, decision.refusal, config.bearerRealm);

@@ -84,7 +84,7 @@ describe('decision cache', () => {
     const [, payload, signature] = tokens.viewer.split('.');
     for (const file of files) {
       const content = readFileSync(file).toString('utf8');
-      expect(content).toMatch(/KEY: mlflow-gate-decision:[0-9a-f]{64}\n/);
+      expect(content).toMatch(/KEY: mlflow-gate-decision:[0-9a-f]{64}\.\d+\n/);
       expect(content).not.toContain(payload);
       expect(content).not.toContain(signature);
     }
@@ -104,6 +104,15 @@ describe('decision cache', () => {
     const statuses = await Promise.all(Array.from({ length: 50 }, () => send(gate.url, 'GET', READ, tokens.admin)));
     expect(statuses.every((status) => status === 200)).toBe(true);
     expect(gate.proxy.decisions()).toBeLessThanOrEqual(2);
+  });
+
+  it('collapses concurrent requests into one Keycloak call again after an allow lifetime ends', async () => {
+    const gate = await cachingGate({ MLFLOW_GATE_CACHE_ALLOW_TTL: '2s' });
+    const burst = () => Promise.all(Array.from({ length: 30 }, () => send(gate.url, 'GET', READ, tokens.viewer)));
+    expect(new Set(await burst())).toEqual(new Set([200]));
+    await sleep(2_200);
+    expect(new Set(await burst())).toEqual(new Set([200]));
+    expect(gate.proxy.decisions()).toBe(2);
   });
 
   it('asks Keycloak every time when turned off', async () => {

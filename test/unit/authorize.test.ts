@@ -7,7 +7,7 @@ const config: GateConfig = {
   bearerRealm: 'mlflow',
   resourceServer: 'mlflow-gate',
   tokenPolicy: { issuer: 'https://sso/realms/mlflow', acceptedClients: ['mlflow-cli'], maxTokenLength: 16384 },
-  decisionCache: true,
+  allowLifetimeSeconds: 30,
 };
 const routes = buildRouteIndex([
   { method: 'POST', rule: '/api/2.0/mlflow/experiments/delete', guard: 'experiments#delete' },

@@ -23,15 +23,25 @@ describe('readConfig', () => {
         bearerRealm: 'mlflow',
         resourceServer: 'mlflow-gate',
         tokenPolicy: { issuer: 'http://127.0.0.1:8080/realms/mlflow', acceptedClients: ['mlflow-cli', 'mlflow-automation'], maxTokenLength: 16384 },
-        decisionCache: true,
+        allowLifetimeSeconds: 30,
       },
     });
   });
 
   it('turns the decision cache off only when told, and refuses other values', () => {
     const issuer = 'https://sso/realms/x';
-    expect(readConfig(variables({ issuer, decision_cache: 'off' }))).toMatchObject({ ok: true, config: { decisionCache: false } });
+    expect(readConfig(variables({ issuer, decision_cache: 'off' }))).toMatchObject({ ok: true, config: { allowLifetimeSeconds: null } });
     expect(readConfig(variables({ issuer, decision_cache: 'no' }))).toMatchObject({ ok: false, problem: expect.stringContaining('decision_cache') });
+  });
+
+  it('reads the allow lifetime in nginx time units, and refuses anything else', () => {
+    const issuer = 'https://sso/realms/x';
+    const lifetime = (cache_allow_ttl: string) => {
+      const result = readConfig(variables({ issuer, cache_allow_ttl }));
+      return result.ok ? result.config.allowLifetimeSeconds : result.problem;
+    };
+    expect([lifetime('45'), lifetime('45s'), lifetime('2m'), lifetime('1h')]).toEqual([45, 45, 120, 3600]);
+    for (const bad of ['0s', '-5s', '1.5m', '30 s', '1d', 'soon']) expect(lifetime(bad)).toContain('cache_allow_ttl');
   });
 
   it('reads the accepted clients as a space- or comma-separated list', () => {

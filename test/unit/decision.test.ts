@@ -47,17 +47,32 @@ describe('interpretDecision', () => {
 describe('decisionSubrequestArgs', () => {
   const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
   const token = 'aaa.bbb.ccc';
+  const now = 1_900_000_000;
+  const args = (at: number, permission = 'runs#write', bearer = token, server = 'mlflow-gate') =>
+    decisionSubrequestArgs(sha256Hex, bearer, server, permission as never, 30, at);
 
   it('keys the cached answer by a hash of token, resource server and permission, never the token', () => {
-    const args = decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#write', true);
-    expect(args).toMatch(/^key=[0-9a-f]{64}$/);
-    expect(args).not.toContain('bbb');
-    expect(args).not.toBe(decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#read', true));
-    expect(args).not.toBe(decisionSubrequestArgs(sha256Hex, 'aaa.bbb.ccd', 'mlflow-gate', 'runs#write', true));
-    expect(args).not.toBe(decisionSubrequestArgs(sha256Hex, token, 'other-server', 'runs#write', true));
+    expect(args(now)).toMatch(/^key=[0-9a-f]{64}\.\d+$/);
+    expect(args(now)).not.toContain('bbb');
+    expect(args(now)).not.toBe(args(now, 'runs#read'));
+    expect(args(now)).not.toBe(args(now, 'runs#write', 'aaa.bbb.ccd'));
+    expect(args(now)).not.toBe(args(now, 'runs#write', token, 'other-server'));
+  });
+
+  it('starts a new key once per allow lifetime, at an offset of its own', () => {
+    const keysOverTwoMinutes = (permission: string) =>
+      Array.from({ length: 120 }, (_, second) => args(now + second, permission));
+    const changes = (keys: string[]) => keys.flatMap((key, i) => (i > 0 && key !== keys[i - 1] ? [i] : []));
+    const writeChanges = changes(keysOverTwoMinutes('runs#write'));
+    expect(writeChanges).toHaveLength(4);
+    expect(writeChanges.slice(1).map((second, i) => second - writeChanges[i])).toEqual([30, 30, 30]);
+    const offsets = ['runs#read', 'runs#write', 'models#read', 'models#write', 'experiments#read'].map(
+      (permission) => changes(keysOverTwoMinutes(permission))[0],
+    );
+    expect(new Set(offsets).size).toBeGreaterThan(1);
   });
 
   it('asks nginx to bypass the cache when it is off', () => {
-    expect(decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#write', false)).toMatch(/^key=[0-9a-f]{64}&bypass=1$/);
+    expect(decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#write', null, now)).toMatch(/^key=[0-9a-f]{64}&bypass=1$/);
   });
 });
