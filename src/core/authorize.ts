@@ -5,13 +5,15 @@
  */
 import { canonicalPath, upstreamTarget } from './canonical-path';
 import type { GateConfig } from './config';
+import type { Credential } from './credentials';
+import { checkBasicCredentials, isBasic } from './credentials';
 import { unstrippableHeader } from './header-hygiene';
 import type { Permission } from './permissions';
 import { REFUSED } from './permissions';
 import type { Refusal } from './refusals';
 import type { RouteIndex } from './route-matcher';
 import { matchRoute } from './route-matcher';
-import type { AccessTokenClaims } from './token';
+import type { AccessTokenClaims, TokenPolicy } from './token';
 import { checkBearerToken } from './token';
 
 export interface GateRequest {
@@ -26,19 +28,38 @@ export interface GateRequest {
   readonly nowSeconds: number;
 }
 
+/** Who is asking: a Bearer token already checked, or Basic credentials still to be exchanged for one. */
+export type Caller =
+  | { readonly kind: 'token'; readonly token: string; readonly claims: AccessTokenClaims }
+  | { readonly kind: 'credentials'; readonly credential: Credential };
+
 export type Preflight =
   | {
       readonly kind: 'ask-keycloak';
       readonly permission: Permission;
       /** What nginx forwards to MLflow once allowed: the canonical path, re-encoded, and the raw query. */
       readonly upstreamTarget: string;
-      readonly token: string;
-      readonly claims: AccessTokenClaims;
+      readonly caller: Caller;
     }
   | { readonly kind: 'refuse'; readonly refusal: Refusal };
 
 function refuse(kind: Refusal['kind'], detail: string): Preflight {
   return { kind: 'refuse', refusal: { kind, detail } };
+}
+
+export type CallerCheck = { readonly ok: true; readonly caller: Caller } | { readonly ok: false; readonly refusal: Refusal };
+
+/** Reads the caller from the Authorization headers, without any Keycloak call. */
+export function identifyCaller(authorization: readonly string[], policy: TokenPolicy, nowSeconds: number): CallerCheck {
+  if (isBasic(authorization)) {
+    const basic = checkBasicCredentials(authorization[0], policy, nowSeconds);
+    return basic.ok
+      ? { ok: true, caller: { kind: 'credentials', credential: basic.credential } }
+      : { ok: false, refusal: { kind: 'invalid-credentials', detail: basic.reason } };
+  }
+  const token = checkBearerToken(authorization, policy, nowSeconds);
+  if (token.ok) return { ok: true, caller: { kind: 'token', token: token.token, claims: token.claims } };
+  return { ok: false, refusal: token.missing ? { kind: 'no-token', detail: '' } : { kind: 'invalid-token', detail: token.reason } };
 }
 
 /**
@@ -56,13 +77,12 @@ export function preflight(request: GateRequest, config: GateConfig, routes: Rout
   if (route.guard === REFUSED) return refuse('disabled-route', route.rule);
   const header = unstrippableHeader(request.headerNames);
   if (header !== null) return refuse('bad-request', `header ${header} is not accepted`);
-  const token = checkBearerToken(request.authorization, config.tokenPolicy, request.nowSeconds);
-  if (!token.ok) return token.missing ? refuse('no-token', '') : refuse('invalid-token', token.reason);
+  const caller = identifyCaller(request.authorization, config.tokenPolicy, request.nowSeconds);
+  if (!caller.ok) return { kind: 'refuse', refusal: caller.refusal };
   return {
     kind: 'ask-keycloak',
     permission: route.guard,
     upstreamTarget: upstreamTarget(canonical.path, request.target),
-    token: token.token,
-    claims: token.claims,
+    caller: caller.caller,
   };
 }

@@ -12,6 +12,7 @@ export const DEFAULTS = {
   max_token_bytes: '16384',
   decision_cache: 'on',
   cache_allow_ttl: '30s',
+  login_client: 'mlflow-cli',
 } as const;
 
 const NGINX_SECONDS: { [unit: string]: number } = { '': 1, s: 1, m: 60, h: 3600 };
@@ -49,6 +50,8 @@ export interface GateConfig {
    * decision cache is off. A deny lives shorter: `proxy_cache_valid 403`.
    */
   readonly allowLifetimeSeconds: number | null;
+  /** The public client `mlflow-uma-gate login` signs people in with. */
+  readonly loginClient: string;
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: GateConfig } | { readonly ok: false; readonly problem: string };
@@ -81,6 +84,7 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
       resourceServer: setting('resource_server'),
       tokenPolicy: { issuer, acceptedClients, maxTokenLength },
       allowLifetimeSeconds: decisionCache === 'on' ? allowLifetimeSeconds : null,
+      loginClient: setting('login_client'),
     },
   };
 }

@@ -87,3 +87,38 @@ export function interpretDecision(permission: Permission, status: number, body: 
   }
   return refused('keycloak-unavailable', status === 0 ? 'no answer' : `status ${status}`, `Keycloak answered ${status} for ${permission}`);
 }
+
+/** The form asking Keycloak for every permission the caller has on the resource server. */
+export function permissionsRequestBody(resourceServer: string): string {
+  return [
+    `grant_type=${encodeURIComponent(UMA_GRANT_TYPE)}`,
+    `audience=${encodeURIComponent(resourceServer)}`,
+    'response_mode=permissions',
+  ].join('&');
+}
+
+export type Permissions =
+  | { readonly ok: true; readonly permissions: { [resource: string]: string[] } }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+/** Keycloak's `response_mode=permissions` answer as resource → scopes; 403 means none at all. */
+export function interpretPermissions(status: number, body: string): Permissions {
+  if (status === 403) return { ok: true, permissions: {} };
+  if (status === 401 || status === 400) return { ok: false, refusal: { kind: 'invalid-token', detail: 'rejected by the authorization server' } };
+  let reply: unknown = null;
+  try {
+    reply = status === 200 ? JSON.parse(body) : null;
+  } catch (e) {
+    reply = null;
+  }
+  if (!Array.isArray(reply)) {
+    return { ok: false, refusal: { kind: 'keycloak-unavailable', detail: status === 200 ? 'unexpected permissions response' : `status ${status}` } };
+  }
+  const permissions: { [resource: string]: string[] } = {};
+  reply.forEach((entry: { rsname?: unknown; scopes?: unknown }) => {
+    if (typeof entry.rsname !== 'string') return;
+    const scopes = Array.isArray(entry.scopes) ? entry.scopes.filter((scope): scope is string => typeof scope === 'string') : [];
+    permissions[entry.rsname] = scopes.sort();
+  });
+  return { ok: true, permissions };
+}

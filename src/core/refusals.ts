@@ -12,6 +12,17 @@ export const REFUSALS = {
     message: 'Authentication required: send an access token as "Authorization: Bearer <token>" (MLFLOW_TRACKING_TOKEN).',
   },
   'invalid-token': { status: 401, code: 'UNAUTHENTICATED', message: 'Invalid access token: %s. Obtain a new token.' },
+  'invalid-credentials': {
+    status: 401,
+    code: 'UNAUTHENTICATED',
+    message:
+      'Invalid user name or password (MLFLOW_TRACKING_USERNAME/PASSWORD or ~/.mlflow/credentials): run "mlflow-uma-gate login" again, or check the service account\'s client id and secret.',
+  },
+  'too-many-attempts': {
+    status: 429,
+    code: 'REQUEST_LIMIT_EXCEEDED',
+    message: 'Too many sign-in attempts for this client or address; try again later.',
+  },
   'unknown-route': { status: 403, code: 'PERMISSION_DENIED', message: 'Unknown MLflow endpoint %s: refused by the gate.' },
   'method-not-allowed': {
     status: 405,
@@ -88,7 +99,8 @@ export function renderRefusal(refusal: Refusal, bearerRealm: string): RenderedRe
   if (refusal.kind === 'invalid-token') {
     headers['WWW-Authenticate'] = `Bearer realm="${quotedRealm}", error="invalid_token"`;
   }
-  if (spec.status === 503) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+  if (refusal.kind === 'invalid-credentials') headers['WWW-Authenticate'] = `Basic realm="${quotedRealm}", charset="UTF-8"`;
+  if (spec.status === 503 || spec.status === 429) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
   if (refusal.kind === 'method-not-allowed') headers.Allow = detail;
   // ASCII-only JSON: the body travels to nginx in a response header.
   const body = JSON.stringify({ error_code: spec.code, message: spec.message.replace('%s', () => detail) }).replace(

@@ -32,6 +32,20 @@ function invalid(reason: string): TokenCheck {
   return { ok: false, missing: false, reason };
 }
 
+/** The payload of a compact JWT (not verified: Keycloak verifies), or null when `token` is not one. */
+export function decodeJwtPayload(token: string): { [name: string]: unknown } | null {
+  const jwt = JWT.exec(token);
+  if (jwt === null) return null;
+  try {
+    // Buffer (njs and Node alike) decodes natively; a decoding loop in njs costs more than the rest of
+    // the gate's work together. JWT has already limited the payload to the base64url alphabet.
+    const claims: unknown = JSON.parse(Buffer.from(jwt[1], 'base64url').toString());
+    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? (claims as { [name: string]: unknown }) : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 function audienceList(aud: unknown): string[] {
   if (typeof aud === 'string') return [aud];
   if (Array.isArray(aud)) return aud.filter((a): a is string => typeof a === 'string');
@@ -54,17 +68,8 @@ export function checkBearerToken(
   const bearer = BEARER.exec(header);
   if (bearer === null) return invalid('Authorization is not a Bearer token');
   const token = bearer[1];
-  const jwt = JWT.exec(token);
-  if (jwt === null) return invalid('token is not a JWT');
-  let claims: { [name: string]: unknown };
-  try {
-    // Buffer (njs and Node alike) decodes natively; a decoding loop in njs costs more than the rest of
-    // the gate's work together. JWT above has already limited the payload to the base64url alphabet.
-    claims = JSON.parse(Buffer.from(jwt[1], 'base64url').toString());
-  } catch (e) {
-    return invalid('token payload is not JSON');
-  }
-  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) return invalid('token payload is not an object');
+  const claims = decodeJwtPayload(token);
+  if (claims === null) return invalid('token is not a JWT with a JSON object payload');
   if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return invalid('token expired');
   if (claims.iss !== policy.issuer) return invalid('token issued by another realm');
   if (claims.typ !== undefined && claims.typ !== 'Bearer') return invalid('not an access token');

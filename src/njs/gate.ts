@@ -9,17 +9,37 @@
  *  - health: the gate's own health endpoint; reports whether Keycloak answers.
  *  - issuerHost, issuerPath: `js_set` values derived from `$mlflow_gate_issuer` for the Keycloak locations.
  */
-import type { Preflight } from '../core/authorize';
-import { preflight } from '../core/authorize';
+import type { Caller, Preflight } from '../core/authorize';
+import { identifyCaller, preflight } from '../core/authorize';
 import type { GateConfig } from '../core/config';
 import { parseIssuer, readConfig, VARIABLE_PREFIX } from '../core/config';
-import crypto from 'crypto';
-import { decisionRequestBody, decisionSubrequestArgs, interpretDecision } from '../core/decision';
+import type { Credential } from '../core/credentials';
+import {
+  exchangeCacheKey,
+  exchangedTokenCacheSeconds,
+  exchangeSealingMaterial,
+  interpretTokenResponse,
+  rateLimitSubject,
+  tokenRequestBody,
+} from '../core/credentials';
+import hashing from 'crypto';
+import {
+  decisionRequestBody,
+  decisionSubrequestArgs,
+  interpretDecision,
+  interpretPermissions,
+  permissionsRequestBody,
+} from '../core/decision';
 import type { Refusal } from '../core/refusals';
 import { renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../core/refusals';
+import type { AccessTokenClaims } from '../core/token';
+import { checkBearerToken } from '../core/token';
 
 const KEYCLOAK_DECISION_LOCATION = '/_mlflow_gate/keycloak/decision';
 const KEYCLOAK_DISCOVERY_LOCATION = '/_mlflow_gate/keycloak/discovery';
+const KEYCLOAK_EXCHANGE_LOCATION = '/_mlflow_gate/keycloak/exchange';
+const KEYCLOAK_TOKEN_LOCATION = '/_mlflow_gate/keycloak/token';
+const KEYCLOAK_PERMISSIONS_LOCATION = '/_mlflow_gate/keycloak/permissions';
 
 function gateVariable(r: NginxHTTPRequest, name: string): string | undefined {
   const value = r.variables[VARIABLE_PREFIX + name];
@@ -54,20 +74,81 @@ function signalRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: strin
 }
 
 function sha256Hex(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
+  return hashing.createHash('sha256').update(text).digest('hex');
+}
+
+/** AES-GCM under a key derived from `material`: what the exchange cache stores is useless without it. */
+async function sealingKey(material: string) {
+  const raw = hashing.createHash('sha256').update(material).digest();
+  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+// njs has AES-GCM (0.7.0+), but njs-types 0.7.12 leaves AesGcmParams out of CipherAlgorithm.
+function aesGcm(iv: Uint8Array): CipherAlgorithm {
+  const params: AesGcmParams = { name: 'AES-GCM', iv };
+  return params as unknown as CipherAlgorithm;
+}
+
+async function seal(material: string, text: string): Promise<string> {
+  const iv = new Uint8Array(12);
+  crypto.getRandomValues(iv);
+  const sealed = await crypto.subtle.encrypt(aesGcm(iv), await sealingKey(material), text);
+  return Buffer.concat([Buffer.from(iv), Buffer.from(sealed)]).toString('base64url');
+}
+
+async function unseal(material: string, sealed: string): Promise<string> {
+  const bytes = Buffer.from(sealed, 'base64url');
+  const opened = await crypto.subtle.decrypt(aesGcm(bytes.slice(0, 12)), await sealingKey(material), bytes.slice(12));
+  return Buffer.from(opened).toString();
+}
+
+type Identified =
+  | { readonly ok: true; readonly token: string; readonly claims: AccessTokenClaims }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+/**
+ * Basic credentials → an access token, through the exchange location: nginx's cache answers repeats (keyed
+ * and sealed by the credential), misses go through the rate-limited exchange server to Keycloak.
+ */
+async function exchangeCredential(r: NginxHTTPRequest, config: GateConfig, credential: Credential, nowSeconds: number): Promise<Identified> {
+  const body = tokenRequestBody(credential);
+  const reply = await r.subrequest(KEYCLOAK_EXCHANGE_LOCATION, {
+    method: 'POST',
+    args: `key=${exchangeCacheKey(sha256Hex, body)}&client=${encodeURIComponent(rateLimitSubject(credential))}`,
+    body,
+  });
+  if (reply.status === 401) return { ok: false, refusal: { kind: 'invalid-credentials', detail: '' } };
+  if (reply.status === 429) return { ok: false, refusal: { kind: 'too-many-attempts', detail: '' } };
+  if (reply.status !== 200) return { ok: false, refusal: { kind: 'keycloak-unavailable', detail: `token exchange ${reply.status}` } };
+  const sealed = JSON.parse(String(reply.responseText)).sealed;
+  const token = await unseal(exchangeSealingMaterial(body), String(sealed));
+  const checked = checkBearerToken([`Bearer ${token}`], config.tokenPolicy, nowSeconds);
+  if (!checked.ok) {
+    r.error(`mlflow-uma-gate: exchanged token of ${credential.clientId} not usable: ${checked.reason}`);
+    return { ok: false, refusal: { kind: 'invalid-credentials', detail: '' } };
+  }
+  return { ok: true, token: checked.token, claims: checked.claims };
+}
+
+async function resolveCaller(r: NginxHTTPRequest, config: GateConfig, caller: Caller, nowSeconds: number): Promise<Identified> {
+  if (caller.kind === 'token') return { ok: true, token: caller.token, claims: caller.claims };
+  return exchangeCredential(r, config, caller.credential, nowSeconds);
 }
 
 async function askKeycloak(
   r: NginxHTTPRequest,
   config: GateConfig,
   asked: Extract<Preflight, { kind: 'ask-keycloak' }>,
+  token: string,
   nowSeconds: number,
 ) {
+  // The Keycloak locations send this as the Authorization header (js_var, shared with their subrequests).
+  r.variables.mlflow_gate_bearer = `Bearer ${token}`;
   const reply = await r.subrequest(KEYCLOAK_DECISION_LOCATION, {
     method: 'POST',
     args: decisionSubrequestArgs(
       sha256Hex,
-      asked.token,
+      token,
       config.resourceServer,
       asked.permission,
       config.allowLifetimeSeconds,
@@ -95,13 +176,18 @@ async function decide(r: NginxHTTPRequest, config: GateConfig): Promise<void> {
     signalRefusal(r, asked.refusal, config.bearerRealm);
     return;
   }
-  const decision = await askKeycloak(r, config, asked, nowSeconds);
+  const identified = await resolveCaller(r, config, asked.caller, nowSeconds);
+  if (!identified.ok) {
+    signalRefusal(r, identified.refusal, config.bearerRealm);
+    return;
+  }
+  const decision = await askKeycloak(r, config, asked, identified.token, nowSeconds);
   if (!decision.allowed) {
     if (decision.logLine) r.error(`mlflow-uma-gate: ${decision.logLine}`);
     signalRefusal(r, decision.refusal, config.bearerRealm);
     return;
   }
-  r.headersOut['X-Mlflow-Gate-User'] = encodeURIComponent(asked.claims.username);
+  r.headersOut['X-Mlflow-Gate-User'] = encodeURIComponent(identified.claims.username);
   r.headersOut['X-Mlflow-Gate-Target'] = asked.upstreamTarget;
   r.return(204);
 }
@@ -139,6 +225,78 @@ async function health(r: NginxHTTPRequest): Promise<void> {
   send(r, reachable ? 200 : 503, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body);
 }
 
+function sendRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: string): void {
+  const rendered = renderRefusal(refusal, bearerRealm);
+  send(r, rendered.status, rendered.headers, rendered.body);
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+
+/**
+ * js_content of the exchange server (nginx/mlflow-uma-gate.exchange.conf): asks Keycloak's token endpoint
+ * once and answers with the access token sealed under the credential, and with how long nginx may cache
+ * that answer (X-Accel-Expires). Failures are never cached.
+ */
+async function exchange(r: NginxHTTPRequest): Promise<void> {
+  const body = r.requestText ? String(r.requestText) : '';
+  const reply = await r.subrequest(KEYCLOAK_TOKEN_LOCATION, { method: 'POST', body });
+  const exchanged = interpretTokenResponse(reply.status, reply.responseText ? String(reply.responseText) : '');
+  if (!exchanged.ok) {
+    if (exchanged.status === 503) r.error(`mlflow-uma-gate: token exchange failed: ${exchanged.reason}`);
+    send(r, exchanged.status, { ...JSON_HEADERS, 'X-Accel-Expires': '0' }, JSON.stringify({ error: exchanged.reason }));
+    return;
+  }
+  const sealed = await seal(exchangeSealingMaterial(body), exchanged.accessToken);
+  const cacheSeconds = exchangedTokenCacheSeconds(exchanged.expiresIn);
+  send(r, 200, { ...JSON_HEADERS, 'X-Accel-Expires': String(cacheSeconds) }, JSON.stringify({ sealed }));
+}
+
+/** The caller's name and what the realm lets them do on MLflow: `mlflow-uma-gate whoami`. */
+async function whoami(r: NginxHTTPRequest): Promise<void> {
+  const config = gateConfig(r);
+  if (config === null) {
+    sendRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow');
+    return;
+  }
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const caller = identifyCaller(authorizationHeaders(r), config.tokenPolicy, nowSeconds);
+  if (!caller.ok) {
+    sendRefusal(r, caller.refusal, config.bearerRealm);
+    return;
+  }
+  const identified = await resolveCaller(r, config, caller.caller, nowSeconds);
+  if (!identified.ok) {
+    sendRefusal(r, identified.refusal, config.bearerRealm);
+    return;
+  }
+  r.variables.mlflow_gate_bearer = `Bearer ${identified.token}`;
+  const reply = await r.subrequest(KEYCLOAK_PERMISSIONS_LOCATION, {
+    method: 'POST',
+    body: permissionsRequestBody(config.resourceServer),
+  });
+  const permissions = interpretPermissions(reply.status, reply.responseText ? String(reply.responseText) : '');
+  if (!permissions.ok) {
+    sendRefusal(r, permissions.refusal, config.bearerRealm);
+    return;
+  }
+  const body = JSON.stringify({
+    user: identified.claims.username,
+    client: identified.claims.clientId,
+    permissions: permissions.permissions,
+  });
+  send(r, 200, JSON_HEADERS, body);
+}
+
+/** Where `mlflow-uma-gate login` signs people in: the realm and the public client. Needs no token. */
+function loginSettings(r: NginxHTTPRequest): void {
+  const config = gateConfig(r);
+  if (config === null) {
+    sendRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow');
+    return;
+  }
+  send(r, 200, JSON_HEADERS, JSON.stringify({ issuer: config.tokenPolicy.issuer, client_id: config.loginClient }));
+}
+
 /** `js_set` handlers: an unusable issuer yields an empty value, which makes the Keycloak locations fail (503). */
 function issuerHost(r: NginxHTTPRequest): string {
   const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
@@ -150,4 +308,4 @@ function issuerPath(r: NginxHTTPRequest): string {
   return issuer === null ? '' : issuer.path;
 }
 
-export default { authorize, health, issuerHost, issuerPath };
+export default { authorize, exchange, health, issuerHost, issuerPath, loginSettings, whoami };

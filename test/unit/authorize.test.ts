@@ -8,6 +8,7 @@ const config: GateConfig = {
   resourceServer: 'mlflow-gate',
   tokenPolicy: { issuer: 'https://sso/realms/mlflow', acceptedClients: ['mlflow-cli'], maxTokenLength: 16384 },
   allowLifetimeSeconds: 30,
+  loginClient: 'mlflow-cli',
 };
 const routes = buildRouteIndex([
   { method: 'POST', rule: '/api/2.0/mlflow/experiments/delete', guard: 'experiments#delete' },
@@ -28,8 +29,19 @@ describe('preflight', () => {
       kind: 'ask-keycloak',
       permission: 'experiments#delete',
       upstreamTarget: '/api/2.0/mlflow/experiments/delete?x=1',
-      token,
-      claims: { username: 'ada' },
+      caller: { kind: 'token', token, claims: { username: 'ada' } },
+    });
+  });
+
+  it('takes Basic credentials of an accepted client for exchange, and refuses others without asking', () => {
+    const basic = (user: string, password: string) => [`Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`];
+    expect(run('POST', '/api/2.0/mlflow/experiments/delete', basic('mlflow-cli', 's3cret'))).toMatchObject({
+      kind: 'ask-keycloak',
+      caller: { kind: 'credentials', credential: { grant: 'client_credentials', clientId: 'mlflow-cli', secret: 's3cret' } },
+    });
+    expect(run('POST', '/api/2.0/mlflow/experiments/delete', basic('other-client', 's3cret'))).toMatchObject({
+      kind: 'refuse',
+      refusal: { kind: 'invalid-credentials' },
     });
   });
 

@@ -24,6 +24,7 @@ describe('readConfig', () => {
         resourceServer: 'mlflow-gate',
         tokenPolicy: { issuer: 'http://127.0.0.1:8080/realms/mlflow', acceptedClients: ['mlflow-cli', 'mlflow-automation'], maxTokenLength: 16384 },
         allowLifetimeSeconds: 30,
+        loginClient: 'mlflow-cli',
       },
     });
   });
