@@ -41,6 +41,13 @@ const MISSING_MEMBERS = {
 const MISSING_PROTOTYPE_METHODS = ['flat', 'flatMap', 'replaceAll', 'matchAll', 'at', 'findLast', 'findLastIndex'];
 const UNSUPPORTED_REGEX_FLAGS = /[suydv]/;
 
+/** Whether `node` awaits, not counting functions defined inside it. */
+function containsAwait(node) {
+  if (ts.isAwaitExpression(node)) return true;
+  if (ts.isFunctionLike(node)) return false;
+  return ts.forEachChild(node, containsAwait) === true;
+}
+
 function scanForNjsGaps(code, file) {
   const source = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   const problems = [];
@@ -61,6 +68,9 @@ function scanForNjsGaps(code, file) {
       if (MISSING_PROTOTYPE_METHODS.includes(member) && ts.isCallExpression(node.parent) && node.parent.expression === node) {
         problems.push(`${where(node)}: njs 0.7.9 has no .${member}()`);
       }
+    }
+    if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && (node.arguments ?? []).some(containsAwait)) {
+      problems.push(`${where(node)}: njs 0.7.9 rejects await inside call arguments (assign to a variable first)`);
     }
     if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
       const flags = node.text.slice(node.text.lastIndexOf('/') + 1);
@@ -101,7 +111,7 @@ function loadInNjsCli(code) {
     writeFileSync(
       probe,
       `import gate from '${basename(outfile)}';\n` +
-        `['authorize', 'health', 'issuerHost', 'issuerPath'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
+        `['authorize', 'exchange', 'health', 'issuerHost', 'issuerPath', 'loginSettings', 'whoami'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
     );
     execFileSync('njs', ['-p', probeDir, probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
     console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle`);

@@ -23,6 +23,8 @@ export default defineConfig({
           globalSetup: ['test/support/e2e-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 400_000,
+          // One shared stack; a file may change realm settings (token lifespans) for the time of a test.
+          fileParallelism: false,
         },
       },
       {

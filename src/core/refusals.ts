@@ -9,7 +9,8 @@ export const REFUSALS = {
   'no-token': {
     status: 401,
     code: 'UNAUTHENTICATED',
-    message: 'Authentication required: send an access token as "Authorization: Bearer <token>" (MLFLOW_TRACKING_TOKEN).',
+    message:
+      'Authentication required: log in with "mlflow-uma-gate login", or send an access token as "Authorization: Bearer <token>" (MLFLOW_TRACKING_TOKEN), or a service account\'s client id and secret (MLFLOW_TRACKING_USERNAME/PASSWORD).',
   },
   'invalid-token': { status: 401, code: 'UNAUTHENTICATED', message: 'Invalid access token: %s. Obtain a new token.' },
   'invalid-credentials': {

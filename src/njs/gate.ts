@@ -92,13 +92,15 @@ function aesGcm(iv: Uint8Array): CipherAlgorithm {
 async function seal(material: string, text: string): Promise<string> {
   const iv = new Uint8Array(12);
   crypto.getRandomValues(iv);
-  const sealed = await crypto.subtle.encrypt(aesGcm(iv), await sealingKey(material), text);
+  const key = await sealingKey(material);
+  const sealed = await crypto.subtle.encrypt(aesGcm(iv), key, text);
   return Buffer.concat([Buffer.from(iv), Buffer.from(sealed)]).toString('base64url');
 }
 
 async function unseal(material: string, sealed: string): Promise<string> {
   const bytes = Buffer.from(sealed, 'base64url');
-  const opened = await crypto.subtle.decrypt(aesGcm(bytes.slice(0, 12)), await sealingKey(material), bytes.slice(12));
+  const key = await sealingKey(material);
+  const opened = await crypto.subtle.decrypt(aesGcm(bytes.slice(0, 12)), key, bytes.slice(12));
   return Buffer.from(opened).toString();
 }
 

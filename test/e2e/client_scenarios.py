@@ -145,6 +145,26 @@ def service_run(args):
     return {"status": run.info.status, "metrics": run.data.metrics}
 
 
+def long_run(args):
+    """A training job: one metric every `interval` seconds for `seconds`, with whatever credentials the
+    environment gives the client (here: only what `mlflow-uma-gate login` wrote to ~/.mlflow/credentials)."""
+    client = MlflowClient()
+    experiment_id = client.create_experiment(args["experiment"])
+    run_id = client.create_run(experiment_id).info.run_id
+    started = time.time()
+    logged, failures = 0, []
+    while time.time() - started < args["seconds"]:
+        outcome = attempt(lambda: client.log_metric(run_id, "loss", 1.0 / (logged + 1), step=logged))
+        if outcome["ok"]:
+            logged += 1
+        else:
+            failures.append({"after_seconds": round(time.time() - started), **outcome})
+        time.sleep(args["interval"])
+    client.set_terminated(run_id)
+    steps = [metric.step for metric in client.get_metric_history(run_id, "loss")]
+    return {"logged": logged, "failures": failures, "steps": len(steps), "elapsed": round(time.time() - started)}
+
+
 SCENARIOS = {
     "create": create,
     "read": read,
@@ -153,6 +173,7 @@ SCENARIOS = {
     "create_experiment": create_experiment,
     "search": search,
     "service_run": service_run,
+    "long_run": long_run,
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,266 @@
+#!/usr/bin/env node
+// mlflow-uma-gate login | whoami | logout: signs a person in at the gate's Keycloak with the device authorization
+// grant (PKCE S256) and stores a revocable offline token where the mlflow client already looks for a user name
+// and password, ~/.mlflow/credentials. The gate exchanges that token for short-lived access tokens itself, so
+// every mlflow client call afterwards just works, for as long as the offline session lives.
+import { randomBytes, createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const USAGE = `usage:
+  mlflow-uma-gate login --url <gate URL>   sign in; writes ~/.mlflow/credentials (mode 0600)
+  mlflow-uma-gate whoami [--url <gate URL>] [--json]
+                                            who the gate sees and what you may do
+  mlflow-uma-gate logout                    revoke the login at Keycloak and remove it locally`;
+
+const MLFLOW_SECTION = 'mlflow';
+const GATE_SECTION = 'mlflow-uma-gate';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+class CliError extends Error {}
+
+export function credentialsPath(home = homedir()) {
+  return join(home, '.mlflow', 'credentials');
+}
+
+/** A minimal INI reader/writer that keeps sections it does not own untouched (configparser's format). */
+export function parseIni(text) {
+  const sections = [];
+  let current = { name: '', lines: [] };
+  sections.push(current);
+  for (const line of text.split('\n')) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      current = { name: header[1].trim(), lines: [] };
+      sections.push(current);
+    } else if (line.trim() !== '' || current.lines.length > 0) {
+      current.lines.push(line);
+    }
+  }
+  return sections;
+}
+
+export function iniValue(sections, section, key) {
+  for (const candidate of sections.filter((s) => s.name === section)) {
+    for (const line of candidate.lines) {
+      const entry = /^\s*([^=:#;]+?)\s*[=:]\s*(.*)$/.exec(line);
+      if (entry && entry[1] === key) return entry[2].trim();
+    }
+  }
+  return undefined;
+}
+
+/** Sets (or, with `undefined`, removes) keys of one section; empty sections disappear. */
+export function withIniValues(sections, section, values) {
+  const result = sections.map((s) => ({ name: s.name, lines: [...s.lines] }));
+  let target = result.find((s) => s.name === section);
+  if (!target) {
+    target = { name: section, lines: [] };
+    result.push(target);
+  }
+  for (const [key, value] of Object.entries(values)) {
+    const index = target.lines.findIndex((line) => /^\s*([^=:#;]+?)\s*[=:]/.exec(line)?.[1] === key);
+    if (value === undefined) {
+      if (index >= 0) target.lines.splice(index, 1);
+    } else if (index >= 0) {
+      target.lines[index] = `${key} = ${value}`;
+    } else {
+      target.lines.push(`${key} = ${value}`);
+    }
+  }
+  return result.filter((s) => s.lines.some((line) => line.trim() !== ''));
+}
+
+export function renderIni(sections) {
+  return sections
+    .map((s) => {
+      const body = s.lines.join('\n').replace(/\n+$/, '');
+      return s.name === '' ? body : `[${s.name}]\n${body}`;
+    })
+    .join('\n\n')
+    .concat('\n');
+}
+
+function readCredentials(path) {
+  return existsSync(path) ? parseIni(readFileSync(path, 'utf8')) : [];
+}
+
+/** Written to a private temporary file and renamed, so the secret is never readable by others, even briefly. */
+function writeCredentials(path, sections) {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, renderIni(sections), { mode: 0o600 });
+  renameSync(temporary, path);
+}
+
+async function getJson(url, init = {}) {
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new CliError(`cannot reach ${new URL(url).origin}: ${error.cause?.code ?? error.message}`);
+  }
+  const text = await response.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { error: 'not_json', error_description: text.slice(0, 200) };
+  }
+  return { status: response.status, body };
+}
+
+function form(fields) {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+function claimsOf(jwt) {
+  try {
+    return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function gateUrl(value) {
+  if (!value) throw new CliError(`--url <gate URL> is required\n${USAGE}`);
+  return value.replace(/\/+$/, '');
+}
+
+/** What the gate says about where to sign in, and that realm's endpoints. */
+async function realmOf(url) {
+  const settings = await getJson(`${url}/_mlflow_gate/login`);
+  if (settings.status !== 200 || typeof settings.body.issuer !== 'string') {
+    throw new CliError(`${url} does not look like an mlflow-uma-gate (GET /_mlflow_gate/login answered ${settings.status})`);
+  }
+  const discovery = await getJson(`${settings.body.issuer}/.well-known/openid-configuration`);
+  if (discovery.status !== 200) throw new CliError(`Keycloak at ${settings.body.issuer} answered ${discovery.status}`);
+  return { issuer: settings.body.issuer, clientId: settings.body.client_id, endpoints: discovery.body };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function login(options, out) {
+  const url = gateUrl(options.url);
+  const realm = await realmOf(url);
+  const verifier = randomBytes(48).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const device = await getJson(
+    realm.endpoints.device_authorization_endpoint,
+    form({ client_id: realm.clientId, scope: 'openid offline_access', code_challenge: challenge, code_challenge_method: 'S256' }),
+  );
+  if (device.status !== 200) throw new CliError(`Keycloak refused the login: ${device.body.error_description ?? device.body.error}`);
+  out(`To sign in, open this address in a browser:\n\n  ${device.body.verification_uri_complete}\n`);
+  out(`and check that it shows the code ${device.body.user_code}. Waiting…`);
+  let interval = (device.body.interval ?? 5) * 1000;
+  const deadline = Date.now() + device.body.expires_in * 1000;
+  let tokens;
+  while (!tokens) {
+    if (Date.now() > deadline) throw new CliError('the login code expired; run login again');
+    await sleep(interval);
+    const polled = await getJson(
+      realm.endpoints.token_endpoint,
+      form({ grant_type: DEVICE_GRANT, device_code: device.body.device_code, client_id: realm.clientId, code_verifier: verifier }),
+    );
+    if (polled.status === 200) tokens = polled.body;
+    else if (polled.body.error === 'slow_down') interval += 5000;
+    else if (polled.body.error !== 'authorization_pending') {
+      throw new CliError(`login failed: ${polled.body.error_description ?? polled.body.error}`);
+    }
+  }
+  const offline = claimsOf(tokens.refresh_token);
+  if (offline.typ !== 'Offline') {
+    out('warning: Keycloak did not grant offline access; this login ends with your Keycloak session.');
+  }
+  const username = claimsOf(tokens.access_token).preferred_username ?? 'mlflow-uma-gate';
+  const path = credentialsPath();
+  let sections = withIniValues(readCredentials(path), MLFLOW_SECTION, {
+    mlflow_tracking_username: username,
+    mlflow_tracking_password: tokens.refresh_token,
+  });
+  sections = withIniValues(sections, GATE_SECTION, { url, issuer: realm.issuer, client_id: realm.clientId });
+  writeCredentials(path, sections);
+  out(`Signed in as ${username}. Credentials written to ${path} (mode 0600).`);
+  out(`Point the mlflow client at the gate:\n\n  export MLFLOW_TRACKING_URI=${url}\n`);
+}
+
+function storedLogin() {
+  const path = credentialsPath();
+  const sections = readCredentials(path);
+  return {
+    path,
+    sections,
+    username: process.env.MLFLOW_TRACKING_USERNAME ?? iniValue(sections, MLFLOW_SECTION, 'mlflow_tracking_username'),
+    password: process.env.MLFLOW_TRACKING_PASSWORD ?? iniValue(sections, MLFLOW_SECTION, 'mlflow_tracking_password'),
+    url: iniValue(sections, GATE_SECTION, 'url'),
+    issuer: iniValue(sections, GATE_SECTION, 'issuer'),
+    clientId: iniValue(sections, GATE_SECTION, 'client_id'),
+  };
+}
+
+async function whoami(options, out) {
+  const stored = storedLogin();
+  const url = gateUrl(options.url ?? stored.url);
+  if (!stored.username || !stored.password) throw new CliError(`not logged in (no user name and password in ${stored.path}); run login`);
+  const basic = Buffer.from(`${stored.username}:${stored.password}`).toString('base64');
+  const answer = await getJson(`${url}/_mlflow_gate/whoami`, { headers: { authorization: `Basic ${basic}` } });
+  if (answer.status !== 200) throw new CliError(`the gate answered ${answer.status}: ${answer.body.message ?? answer.body.error}`);
+  if (options.json) {
+    out(JSON.stringify(answer.body));
+    return;
+  }
+  out(`user: ${answer.body.user} (client ${answer.body.client})`);
+  const resources = Object.keys(answer.body.permissions).sort();
+  if (resources.length === 0) out('no permissions on MLflow');
+  for (const resource of resources) out(`  ${resource}: ${answer.body.permissions[resource].join(', ')}`);
+}
+
+async function logout(_options, out) {
+  const stored = storedLogin();
+  const password = iniValue(stored.sections, MLFLOW_SECTION, 'mlflow_tracking_password');
+  if (!password || !stored.issuer || !stored.clientId) throw new CliError(`no login of mlflow-uma-gate in ${stored.path}`);
+  const discovery = await getJson(`${stored.issuer}/.well-known/openid-configuration`);
+  const revoked = await getJson(
+    discovery.body.revocation_endpoint,
+    form({ token: password, token_type_hint: 'refresh_token', client_id: stored.clientId }),
+  );
+  if (revoked.status !== 200) throw new CliError(`Keycloak did not revoke the login (${revoked.status}); the file is left as it is`);
+  let sections = withIniValues(stored.sections, MLFLOW_SECTION, { mlflow_tracking_username: undefined, mlflow_tracking_password: undefined });
+  sections = withIniValues(sections, GATE_SECTION, { url: undefined, issuer: undefined, client_id: undefined });
+  if (sections.length === 0) rmSync(stored.path);
+  else writeCredentials(stored.path, sections);
+  out(`Logged out: the login is revoked at Keycloak and removed from ${stored.path}.`);
+}
+
+function parseArguments(argv) {
+  const [command, ...rest] = argv;
+  const options = {};
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--url') options.url = rest[++i];
+    else if (rest[i] === '--json') options.json = true;
+    else throw new CliError(`unknown argument ${rest[i]}\n${USAGE}`);
+  }
+  return { command, options };
+}
+
+const COMMANDS = { login, whoami, logout };
+
+async function main(argv) {
+  const { command, options } = parseArguments(argv);
+  if (!COMMANDS[command]) throw new CliError(USAGE);
+  await COMMANDS[command](options, (line) => console.log(line));
+}
+
+// Run as a command (also through npx's symlink), not when a test imports the INI helpers.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(`mlflow-uma-gate: ${error instanceof CliError ? error.message : error.stack}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * People at the terminal and machines in pipelines, against the native stack: `mlflow-uma-gate login` completed
+ * through Keycloak's own login form, the real mlflow client using only what login wrote, a job that outlives
+ * many access tokens, logout and revocation, and service accounts over Basic with their rate limits.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { credentialsPath, iniValue, parseIni } from '../../cli/mlflow-uma-gate.mjs';
+import { mlflowPython } from '../../scripts/mlflow.mjs';
+import { projectRoot } from '../../scripts/nginx.mjs';
+import { approveDeviceLogin } from '../support/device-login';
+import { adminApi } from '../support/tokens';
+
+const run = promisify(execFile);
+const cli = join(projectRoot, 'cli', 'mlflow-uma-gate.mjs');
+const scenarios = join(projectRoot, 'test', 'e2e', 'client_scenarios.py');
+const READ = '/api/2.0/mlflow/experiments/get?experiment_id=0';
+const LONG_RUN_SECONDS = 180;
+const ACCESS_TOKEN_SECONDS = 60;
+
+const stack = inject('nativeStack');
+const editor = stack.users.find((user) => user.role === 'editor')!;
+const viewer = stack.users.find((user) => user.role === 'viewer')!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `mlflow-uma-gate login` in a fresh home directory, approved by `person` on Keycloak's login page. */
+async function login(person: { username: string; password: string }): Promise<{ home: string; output: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-home-'));
+  const child = spawn(process.execPath, [cli, 'login', '--url', stack.gate], { env: { ...process.env, HOME: home } });
+  let output = '';
+  let approval: Promise<string> | undefined;
+  child.stderr.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    const address = /(https?:\/\/\S+\/device\?user_code=\S+)/.exec(output);
+    if (address && !approval) approval = approveDeviceLogin(address[1], person.username, person.password);
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  if (approval) await approval;
+  if (code !== 0) throw new Error(`login exited ${code}:\n${output}`);
+  return { home, output };
+}
+
+function cliIn(home: string, ...args: string[]) {
+  return run(process.execPath, [cli, ...args], { env: { ...process.env, HOME: home }, timeout: 60_000 });
+}
+
+/** One client scenario with only the environment given (plus the gate's address). */
+async function client(scenario: string, args: object, env: Record<string, string>) {
+  const clean: NodeJS.ProcessEnv = { ...process.env, MLFLOW_TRACKING_URI: stack.gate, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ...env };
+  delete clean.MLFLOW_TRACKING_TOKEN;
+  const { stdout } = await run(mlflowPython, [scenarios, scenario, JSON.stringify(args)], { env: clean, timeout: 400_000, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+async function statusWithBasic(user: string, password: string, path = READ) {
+  const response = await request(`${stack.gate}${path}`, {
+    headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+  });
+  const body = await response.body.text();
+  return { status: response.statusCode, body, headers: response.headers };
+}
+
+describe('a person: mlflow-uma-gate login', () => {
+  let home: string;
+  let stored: ReturnType<typeof parseIni>;
+
+  beforeAll(async () => {
+    ({ home } = await login(editor));
+    stored = parseIni(readFileSync(credentialsPath(home), 'utf8'));
+  }, 120_000);
+
+  it('writes a revocable offline token where the mlflow client looks, readable by the owner only', () => {
+    expect(statSync(credentialsPath(home)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, '.mlflow')).mode & 0o077).toBe(0);
+    expect(iniValue(stored, 'mlflow', 'mlflow_tracking_username')).toBe(editor.username);
+    const password = iniValue(stored, 'mlflow', 'mlflow_tracking_password')!;
+    const claims = JSON.parse(Buffer.from(password.split('.')[1], 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({ typ: 'Offline', azp: stack.clients.public });
+  });
+
+  it('whoami prints the user and what they may do, as the gate sees it', async () => {
+    const { stdout } = await cliIn(home, 'whoami', '--json');
+    const seen = JSON.parse(stdout);
+    expect(seen).toMatchObject({ user: editor.username, client: stack.clients.public });
+    expect(seen.permissions.experiments).toEqual(['read', 'write']);
+    expect(seen.permissions.runs).toEqual(['read', 'write']);
+    const human = (await cliIn(home, 'whoami')).stdout;
+    expect(human).toContain(`user: ${editor.username}`);
+    expect(human).toMatch(/experiments: read, write/);
+  });
+
+  it('keeps a job that logs a metric every 5 s for 3 minutes working with 60 s access tokens', async () => {
+    const realm = (await adminApi(stack.keycloak, 'GET', '')).json as { accessTokenLifespan: number };
+    await adminApi(stack.keycloak, 'PUT', '', { accessTokenLifespan: ACCESS_TOKEN_SECONDS });
+    try {
+      // Logged in again under the short lifespan, so that every access token the job uses lives 60 s.
+      const shortLived = await login(editor);
+      const outcome = await client('long_run', { experiment: `long-run-${Date.now()}`, seconds: LONG_RUN_SECONDS, interval: 5 }, { HOME: shortLived.home });
+      expect(outcome.failures).toEqual([]);
+      expect(outcome.logged).toBeGreaterThanOrEqual(LONG_RUN_SECONDS / 5 - 2);
+      expect(outcome.steps).toBe(outcome.logged);
+    } finally {
+      await adminApi(stack.keycloak, 'PUT', '', { accessTokenLifespan: realm.accessTokenLifespan });
+    }
+  }, (LONG_RUN_SECONDS + 120) * 1000);
+
+  it('a viewer who logged in reads but cannot write', async () => {
+    const viewerHome = (await login(viewer)).home;
+    const password = iniValue(parseIni(readFileSync(credentialsPath(viewerHome), 'utf8')), 'mlflow', 'mlflow_tracking_password')!;
+    expect((await statusWithBasic(viewer.username, password)).status).toBe(200);
+    const created = await client('create_experiment', { experiment: `viewer-${Date.now()}` }, { HOME: viewerHome });
+    expect(created).toMatchObject({ ok: false, error_code: 'PERMISSION_DENIED' });
+  }, 120_000);
+
+  it('logout revokes the login at Keycloak, removes it locally, and access stops within the allow lifetime (30 s)', async () => {
+    const password = iniValue(stored, 'mlflow', 'mlflow_tracking_password')!;
+    expect((await statusWithBasic(editor.username, password)).status).toBe(200);
+    const { stdout } = await cliIn(home, 'logout');
+    expect(stdout).toContain('revoked');
+    expect(() => readFileSync(credentialsPath(home), 'utf8')).toThrow();
+    const revokedAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - revokedAt < 40_000) {
+      await sleep(1_000);
+      status = (await statusWithBasic(editor.username, password)).status;
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(32_000);
+  }, 60_000);
+});
+
+describe('a pipeline: a service account over Basic', () => {
+  const service = stack.clients.service;
+
+  it('logs a run with MLFLOW_TRACKING_USERNAME/PASSWORD set to the client id and secret', async () => {
+    const outcome = await client(
+      'service_run',
+      { experiment: `basic-service-${Date.now()}` },
+      { MLFLOW_TRACKING_USERNAME: service.id, MLFLOW_TRACKING_PASSWORD: service.secret, HOME: mkdtempSync(join(tmpdir(), 'no-home-')) },
+    );
+    expect(outcome).toMatchObject({ status: 'FINISHED', metrics: { accuracy: 0.9 } });
+  }, 120_000);
+
+  it('exchanges the secret once per token lifetime: repeats are answered by the gate', async () => {
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => statusWithBasic(service.id, service.secret)));
+    expect(statuses.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+  });
+
+  it('refuses a wrong secret with 401 and nothing about why', async () => {
+    const answer = await statusWithBasic(service.id, 'not-the-secret');
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    expect(JSON.parse(answer.body)).toMatchObject({ error_code: 'UNAUTHENTICATED' });
+    expect(answer.body).not.toMatch(/invalid_client|secret is wrong|not-the-secret/);
+    const unknownClient = await statusWithBasic('no-such-client', 'x');
+    expect([unknownClient.status, unknownClient.body]).toEqual([401, answer.body]);
+  });
+
+  it('rate-limits guessing per client id, without slowing the client that has the right secret', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await statusWithBasic(service.id, `guess-${i}`)).status);
+    expect(statuses.slice(0, 5)).toEqual(Array(5).fill(401));
+    expect(statuses.slice(-5)).toEqual(Array(5).fill(429));
+    expect((await statusWithBasic(service.id, service.secret)).status).toBe(200);
+  });
+
+  it('rate-limits guessing per source address across clients', async () => {
+    // Forged logins of ever new people: each has its own per-client budget, the address has one.
+    const forged = (i: number) =>
+      `eyJhbGciOiJIUzUxMiJ9.${Buffer.from(JSON.stringify({ typ: 'Offline', iss: `${stack.keycloak}/realms/${stack.realm}`, azp: stack.clients.public, sub: `forged-${i}` })).toString('base64url')}.c2ln`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 45; i++) statuses.push((await statusWithBasic('someone', forged(i))).status);
+    expect(statuses[0]).toBe(401);
+    expect(new Set(statuses)).toEqual(new Set([401, 429]));
+    expect(statuses.slice(-5)).toEqual(Array(5).fill(429));
+    const tooMany = await statusWithBasic('someone', forged(99));
+    expect(tooMany.headers['retry-after']).toBeDefined();
+    expect(JSON.parse(tooMany.body)).toMatchObject({ error_code: 'REQUEST_LIMIT_EXCEEDED' });
+  });
+});
+
