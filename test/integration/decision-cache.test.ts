@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCountingProxy } from '../../scripts/counting-proxy.mjs';
 import { startNginx } from '../../scripts/nginx.mjs';
 import { RESOURCES } from '../../src/core/permissions';
-import { demoUsers } from '../support/realm';
+import { demoUsers, serviceClient } from '../support/realm';
 import { examplePath, routeGuardedBy } from '../support/routes';
 import { adminApi, shortLivedUserToken, userToken } from '../support/tokens';
 
@@ -89,6 +89,24 @@ describe('decision cache', () => {
       expect(content).not.toContain(signature);
     }
     expect(readFileSync(gate.errorLog, 'utf8')).not.toContain(payload);
+  });
+
+  it('keeps tokens exchanged for Basic credentials sealed: neither the secret nor a token is on disk', async () => {
+    const gate = await cachingGate();
+    const basic = `Basic ${Buffer.from(`${serviceClient.clientId}:${serviceClient.secret}`).toString('base64')}`;
+    for (let i = 0; i < 3; i++) {
+      const response = await request(`${gate.url}${READ}`, { headers: { authorization: basic } });
+      await response.body.dump();
+      expect(response.statusCode).toBe(200);
+    }
+    // Keycloak's token endpoint saw one exchange and one decision for the three requests.
+    expect(gate.proxy.decisions()).toBe(2);
+    const contents = filesUnder(gate.cacheDir).map((file) => readFileSync(file).toString('utf8'));
+    expect(contents.filter((content) => /KEY: mlflow-gate-token:[0-9a-f]{64}\n/.test(content))).toHaveLength(1);
+    for (const content of contents) {
+      expect(content).not.toContain(serviceClient.secret!);
+      expect(content).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
+    }
   });
 
   it('never caches a 401: a token Keycloak rejects is asked about every time', async () => {
