@@ -44,7 +44,7 @@ const WORKER_ACCOUNT = { user: 'nobody', group: 'nogroup' };
  * Starts nginx in `runtimeDir` (config, logs and pid live there; temp files and the decision cache in
  * `<runtimeDir>/temp`, or, when the workers could not reach that, under the system temp directory).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
- * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, tempDir, stop }.
+ * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, auditLog, tempDir, stop }.
  * @param {{ runtimeDir: string, port?: number, settings: Record<string, string> }} options
  */
 export async function startNginx({ runtimeDir, port, settings }) {
@@ -54,6 +54,7 @@ export async function startNginx({ runtimeDir, port, settings }) {
   mkdirSync(tempDir, { recursive: true });
   const errorLog = join(runtimeDir, 'error.log');
   const accessLog = join(runtimeDir, 'access.log');
+  const auditLog = join(runtimeDir, 'audit.log');
   const conf = join(runtimeDir, 'nginx.conf');
   writeFileSync(
     conf,
@@ -63,6 +64,7 @@ export async function startNginx({ runtimeDir, port, settings }) {
       MLFLOW_GATE_RUNTIME_DIR: tempDir,
       MLFLOW_GATE_ERROR_LOG: errorLog,
       MLFLOW_GATE_ACCESS_LOG: accessLog,
+      MLFLOW_GATE_AUDIT_LOG: auditLog,
       ...settings,
     }),
   );
@@ -81,6 +83,7 @@ export async function startNginx({ runtimeDir, port, settings }) {
     pid: child.pid,
     errorLog,
     accessLog,
+    auditLog,
     tempDir,
     errorLogTail: (lines) => logTail(errorLog, lines),
     stop: () => stopProcessGroup(child.pid),

@@ -39,6 +39,8 @@ export type Preflight =
       readonly permission: Permission;
       /** What nginx forwards to MLflow once allowed: the canonical path, re-encoded, and the raw query. */
       readonly upstreamTarget: string;
+      /** The matched route rule (`/api/2.0/mlflow/runs/create`, …): what attribution is keyed by. */
+      readonly rule: string;
       readonly caller: Caller;
     }
   | { readonly kind: 'refuse'; readonly refusal: Refusal };
@@ -83,6 +85,7 @@ export function preflight(request: GateRequest, config: GateConfig, routes: Rout
     kind: 'ask-keycloak',
     permission: route.guard,
     upstreamTarget: upstreamTarget(canonical.path, request.target),
+    rule: route.rule,
     caller: caller.caller,
   };
 }

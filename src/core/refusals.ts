@@ -41,6 +41,11 @@ export const REFUSALS = {
     message: 'The gate cannot tell which MLflow endpoint serves this path (%s): refused.',
   },
   forbidden: { status: 403, code: 'PERMISSION_DENIED', message: 'Permission denied: this request needs %s.' },
+  'other-user': {
+    status: 403,
+    code: 'PERMISSION_DENIED',
+    message: 'The gate records the signed-in user (%s) as mlflow.user; setting another user is refused.',
+  },
   'unknown-permission': {
     status: 403,
     code: 'PERMISSION_DENIED',
@@ -81,6 +86,14 @@ export interface RenderedRefusal {
 }
 
 export const RETRY_AFTER_SECONDS = 5;
+
+/** JSON with every character outside printable ASCII escaped: it travels to nginx in a header value. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${`000${char.charCodeAt(0).toString(16)}`.slice(-4)}`,
+  );
+}
 /**
  * Headers a refusal carries besides Content-Type and Cache-Control. They travel from the authorize handler
  * to nginx as `X-Mlflow-Gate-<name>`, and nginx/mlflow-uma-gate.locations.conf adds each back.
@@ -103,10 +116,6 @@ export function renderRefusal(refusal: Refusal, bearerRealm: string): RenderedRe
   if (refusal.kind === 'invalid-credentials') headers['WWW-Authenticate'] = `Basic realm="${quotedRealm}", charset="UTF-8"`;
   if (spec.status === 503 || spec.status === 429) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
   if (refusal.kind === 'method-not-allowed') headers.Allow = detail;
-  // ASCII-only JSON: the body travels to nginx in a response header.
-  const body = JSON.stringify({ error_code: spec.code, message: spec.message.replace('%s', () => detail) }).replace(
-    /[\u007f-\uffff]/g,
-    (char) => `\\u${`000${char.charCodeAt(0).toString(16)}`.slice(-4)}`,
-  );
+  const body = asciiJson({ error_code: spec.code, message: spec.message.replace('%s', () => detail) });
   return { status: spec.status, body, headers };
 }

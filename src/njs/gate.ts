@@ -9,6 +9,9 @@
  *  - health: the gate's own health endpoint; reports whether Keycloak answers.
  *  - issuerHost, issuerPath: `js_set` values derived from `$mlflow_gate_issuer` for the Keycloak locations.
  */
+import { attributeBody, attributionOf } from '../core/attribution';
+import type { AuditRecord } from '../core/audit';
+import { auditFields, newAuditRecord } from '../core/audit';
 import type { Caller, Preflight } from '../core/authorize';
 import { identifyCaller, preflight } from '../core/authorize';
 import type { GateConfig } from '../core/config';
@@ -40,6 +43,12 @@ const KEYCLOAK_DISCOVERY_LOCATION = '/_mlflow_gate/keycloak/discovery';
 const KEYCLOAK_EXCHANGE_LOCATION = '/_mlflow_gate/keycloak/exchange';
 const KEYCLOAK_TOKEN_LOCATION = '/_mlflow_gate/keycloak/token';
 const KEYCLOAK_PERMISSIONS_LOCATION = '/_mlflow_gate/keycloak/permissions';
+// Upstream names and locations of the snippets: requests whose body the gate attributes go through the helper
+// server (mlflow-uma-gate.exchange.conf), which rewrites the body and proxies to MLflow itself.
+const MLFLOW_UPSTREAM = 'mlflow_gate_mlflow';
+const HELPER_UPSTREAM = 'mlflow_gate_exchange';
+const ATTRIBUTE_LOCATION = '/_mlflow_gate/attribute';
+const HELPER_MLFLOW_LOCATION = '/_mlflow_gate/mlflow';
 
 function gateVariable(r: NginxHTTPRequest, name: string): string | undefined {
   const value = r.variables[VARIABLE_PREFIX + name];
@@ -63,7 +72,10 @@ function authorizationHeaders(r: NginxHTTPRequest): string[] {
  * Hands a rendered refusal to `@mlflow_gate_refused` through `auth_request_set`: the status and body, and
  * each extra header as `X-Mlflow-Gate-<Header>` (the conf adds WWW-Authenticate, Retry-After and Allow back).
  */
-function signalRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: string): void {
+function signalRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: string, audit: AuditRecord): void {
+  audit.decision = refusal.kind === 'forbidden' ? 'deny' : 'refuse';
+  audit.reason = refusal.kind;
+  r.headersOut['X-Mlflow-Gate-Audit'] = auditFields(audit);
   const rendered = renderRefusal(refusal, bearerRealm);
   r.headersOut['X-Mlflow-Gate-Status'] = String(rendered.status);
   r.headersOut['X-Mlflow-Gate-Body'] = rendered.body;
@@ -112,13 +124,21 @@ type Identified =
  * Basic credentials → an access token, through the exchange location: nginx's cache answers repeats (keyed
  * and sealed by the credential), misses go through the rate-limited exchange server to Keycloak.
  */
-async function exchangeCredential(r: NginxHTTPRequest, config: GateConfig, credential: Credential, nowSeconds: number): Promise<Identified> {
+async function exchangeCredential(
+  r: NginxHTTPRequest,
+  config: GateConfig,
+  credential: Credential,
+  nowSeconds: number,
+  audit: AuditRecord,
+): Promise<Identified> {
   const body = tokenRequestBody(credential);
+  const started = Date.now();
   const reply = await r.subrequest(KEYCLOAK_EXCHANGE_LOCATION, {
     method: 'POST',
     args: `key=${exchangeCacheKey(sha256Hex, body)}&client=${encodeURIComponent(rateLimitSubject(credential))}`,
     body,
   });
+  audit.keycloak_ms = Date.now() - started;
   if (reply.status === 401) return { ok: false, refusal: { kind: 'invalid-credentials', detail: '' } };
   if (reply.status === 429) return { ok: false, refusal: { kind: 'too-many-attempts', detail: '' } };
   if (reply.status !== 200) return { ok: false, refusal: { kind: 'keycloak-unavailable', detail: `token exchange ${reply.status}` } };
@@ -132,9 +152,22 @@ async function exchangeCredential(r: NginxHTTPRequest, config: GateConfig, crede
   return { ok: true, token: checked.token, claims: checked.claims };
 }
 
-async function resolveCaller(r: NginxHTTPRequest, config: GateConfig, caller: Caller, nowSeconds: number): Promise<Identified> {
-  if (caller.kind === 'token') return { ok: true, token: caller.token, claims: caller.claims };
-  return exchangeCredential(r, config, caller.credential, nowSeconds);
+async function resolveCaller(
+  r: NginxHTTPRequest,
+  config: GateConfig,
+  caller: Caller,
+  nowSeconds: number,
+  audit: AuditRecord,
+): Promise<Identified> {
+  const identified =
+    caller.kind === 'token'
+      ? { ok: true as const, token: caller.token, claims: caller.claims }
+      : await exchangeCredential(r, config, caller.credential, nowSeconds, audit);
+  if (identified.ok) {
+    audit.user = identified.claims.username;
+    audit.client = identified.claims.clientId;
+  }
+  return identified;
 }
 
 async function askKeycloak(
@@ -143,9 +176,11 @@ async function askKeycloak(
   asked: Extract<Preflight, { kind: 'ask-keycloak' }>,
   token: string,
   nowSeconds: number,
+  audit: AuditRecord,
 ) {
   // The Keycloak locations send this as the Authorization header (js_var, shared with their subrequests).
   r.variables.mlflow_gate_bearer = `Bearer ${token}`;
+  const started = Date.now();
   const reply = await r.subrequest(KEYCLOAK_DECISION_LOCATION, {
     method: 'POST',
     args: decisionSubrequestArgs(
@@ -158,14 +193,16 @@ async function askKeycloak(
     ),
     body: decisionRequestBody(config.resourceServer, asked.permission),
   });
+  audit.keycloak_ms = (audit.keycloak_ms || 0) + Date.now() - started;
+  audit.cache = String(reply.variables.upstream_cache_status || '');
   return interpretDecision(asked.permission, reply.status, reply.responseText ? String(reply.responseText) : '');
 }
 
-async function decide(r: NginxHTTPRequest, config: GateConfig): Promise<void> {
+async function decide(r: NginxHTTPRequest, config: GateConfig, audit: AuditRecord): Promise<void> {
   const nowSeconds = Math.floor(Date.now() / 1000);
   const asked = preflight(
     {
-      method: String(r.variables.request_method),
+      method: audit.method,
       target: String(r.variables.request_uri),
       authorization: authorizationHeaders(r),
       headerNames: r.rawHeadersIn.map((header) => String(header[0])),
@@ -175,37 +212,43 @@ async function decide(r: NginxHTTPRequest, config: GateConfig): Promise<void> {
     mlflow_gate_routes,
   );
   if (asked.kind === 'refuse') {
-    signalRefusal(r, asked.refusal, config.bearerRealm);
+    signalRefusal(r, asked.refusal, config.bearerRealm, audit);
     return;
   }
-  const identified = await resolveCaller(r, config, asked.caller, nowSeconds);
+  audit.permission = asked.permission;
+  const identified = await resolveCaller(r, config, asked.caller, nowSeconds, audit);
   if (!identified.ok) {
-    signalRefusal(r, identified.refusal, config.bearerRealm);
+    signalRefusal(r, identified.refusal, config.bearerRealm, audit);
     return;
   }
-  const decision = await askKeycloak(r, config, asked, identified.token, nowSeconds);
+  const decision = await askKeycloak(r, config, asked, identified.token, nowSeconds, audit);
   if (!decision.allowed) {
     if (decision.logLine) r.error(`mlflow-uma-gate: ${decision.logLine}`);
-    signalRefusal(r, decision.refusal, config.bearerRealm);
+    signalRefusal(r, decision.refusal, config.bearerRealm, audit);
     return;
   }
+  audit.decision = 'allow';
+  const attributed = audit.method === 'POST' && attributionOf(asked.rule) !== null;
+  r.headersOut['X-Mlflow-Gate-Audit'] = auditFields(audit);
   r.headersOut['X-Mlflow-Gate-User'] = encodeURIComponent(identified.claims.username);
-  r.headersOut['X-Mlflow-Gate-Target'] = asked.upstreamTarget;
+  r.headersOut['X-Mlflow-Gate-Upstream'] = attributed ? HELPER_UPSTREAM : MLFLOW_UPSTREAM;
+  r.headersOut['X-Mlflow-Gate-Target'] = attributed ? `${ATTRIBUTE_LOCATION}${asked.upstreamTarget}` : asked.upstreamTarget;
   r.return(204);
 }
 
 /** `auth_request` handler. Any exception is a 500 refusal: the request is never proxied. */
 async function authorize(r: NginxHTTPRequest): Promise<void> {
+  const audit = newAuditRecord(String(r.variables.request_method), String(r.variables.request_uri));
   const config = gateConfig(r);
   if (config === null) {
-    signalRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow');
+    signalRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow', audit);
     return;
   }
   try {
-    await decide(r, config);
+    await decide(r, config, audit);
   } catch (e) {
     r.error(`mlflow-uma-gate: exception while authorizing: ${e}`);
-    signalRefusal(r, { kind: 'internal', detail: 'exception, see the NGINX error log' }, config.bearerRealm);
+    signalRefusal(r, { kind: 'internal', detail: 'exception, see the NGINX error log' }, config.bearerRealm, audit);
   }
 }
 
@@ -253,6 +296,38 @@ async function exchange(r: NginxHTTPRequest): Promise<void> {
   send(r, 200, { ...JSON_HEADERS, 'X-Accel-Expires': String(cacheSeconds) }, JSON.stringify({ sealed }));
 }
 
+/**
+ * js_content of the helper server for an allowed request whose JSON body names its user: sets or checks
+ * `mlflow.user` (src/core/attribution.ts) with the user the gate verified, then proxies to MLflow.
+ */
+async function attribute(r: NginxHTTPRequest): Promise<void> {
+  const target = String(r.variables.request_uri).slice(ATTRIBUTE_LOCATION.length);
+  const queryStart = target.indexOf('?');
+  const path = queryStart < 0 ? target : target.slice(0, queryStart);
+  const username = decodeURIComponent(String(r.headersIn['X-Mlflow-Gate-User'] || ''));
+  if (username === '') {
+    sendRefusal(r, { kind: 'internal', detail: 'attribution without a verified user' }, 'mlflow');
+    return;
+  }
+  const attributed = attributeBody(path, r.requestText ? String(r.requestText) : '', username);
+  if (!attributed.ok) {
+    sendRefusal(r, attributed.refusal, 'mlflow');
+    return;
+  }
+  // Only POST routes are attributed (attributionOf in decide).
+  const reply = await r.subrequest(`${HELPER_MLFLOW_LOCATION}${path}`, {
+    method: 'POST',
+    args: queryStart < 0 ? '' : target.slice(queryStart + 1),
+    body: attributed.body,
+  });
+  if (reply.status === 502 || reply.status === 504) {
+    sendRefusal(r, { kind: reply.status === 502 ? 'mlflow-unreachable' : 'mlflow-timeout', detail: '' }, 'mlflow');
+    return;
+  }
+  const contentType = String(reply.headersOut['Content-Type'] || 'application/json');
+  send(r, reply.status, { 'Content-Type': contentType }, reply.responseText ? String(reply.responseText) : '');
+}
+
 /** The caller's name and what the realm lets them do on MLflow: `mlflow-uma-gate whoami`. */
 async function whoami(r: NginxHTTPRequest): Promise<void> {
   const config = gateConfig(r);
@@ -266,7 +341,8 @@ async function whoami(r: NginxHTTPRequest): Promise<void> {
     sendRefusal(r, caller.refusal, config.bearerRealm);
     return;
   }
-  const identified = await resolveCaller(r, config, caller.caller, nowSeconds);
+  const notAudited = newAuditRecord('GET', String(r.variables.request_uri));
+  const identified = await resolveCaller(r, config, caller.caller, nowSeconds, notAudited);
   if (!identified.ok) {
     sendRefusal(r, identified.refusal, config.bearerRealm);
     return;
@@ -310,4 +386,4 @@ function issuerPath(r: NginxHTTPRequest): string {
   return issuer === null ? '' : issuer.path;
 }
 
-export default { authorize, exchange, health, issuerHost, issuerPath, loginSettings, whoami };
+export default { attribute, authorize, exchange, health, issuerHost, issuerPath, loginSettings, whoami };

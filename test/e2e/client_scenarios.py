@@ -165,6 +165,27 @@ def long_run(args):
     return {"logged": logged, "failures": failures, "steps": len(steps), "elapsed": round(time.time() - started)}
 
 
+def attributed_run(args):
+    """A run started the everyday way (mlflow.start_run), by a client whose environment claims another user,
+    then an explicit attempt to rename the run's user."""
+    import mlflow
+
+    mlflow.set_experiment(args["experiment"])
+    with mlflow.start_run() as active:
+        mlflow.log_param("alpha", "0.5")
+        run_id = active.info.run_id
+    client = MlflowClient()
+    run = client.get_run(run_id)
+    experiment = client.get_experiment_by_name(args["experiment"])
+    return {
+        "user_id": run.info.user_id,
+        "run_user_tag": run.data.tags.get("mlflow.user"),
+        "experiment_user_tag": experiment.tags.get("mlflow.user"),
+        "rename": attempt(lambda: client.set_tag(run_id, "mlflow.user", "mallory")),
+        "same_name": attempt(lambda: client.set_tag(run_id, "mlflow.user", run.info.user_id)),
+    }
+
+
 SCENARIOS = {
     "create": create,
     "read": read,
@@ -174,6 +195,7 @@ SCENARIOS = {
     "search": search,
     "service_run": service_run,
     "long_run": long_run,
+    "attributed_run": attributed_run,
 }
 
 if __name__ == "__main__":

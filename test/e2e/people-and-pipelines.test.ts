@@ -108,7 +108,7 @@ describe('a person: mlflow-uma-gate login', () => {
       // Logged in again under the short lifespan, so that every access token the job uses lives 60 s.
       const shortLived = await login(editor);
       const outcome = await client('long_run', { experiment: `long-run-${Date.now()}`, seconds: LONG_RUN_SECONDS, interval: 5 }, { HOME: shortLived.home });
-      expect(outcome.failures).toEqual([]);
+      expect(outcome.failures, JSON.stringify(outcome.failures)).toEqual([]);
       expect(outcome.logged).toBeGreaterThanOrEqual(LONG_RUN_SECONDS / 5 - 2);
       expect(outcome.steps).toBe(outcome.logged);
     } finally {

@@ -49,7 +49,7 @@ function fakeRequest(target: string, subrequest: () => Promise<{ status: number;
     headersOut: {} as Record<string, string>,
     return: vi.fn(),
     error: vi.fn(),
-    subrequest: vi.fn(subrequest),
+    subrequest: vi.fn(async () => ({ ...(await subrequest()), variables: { upstream_cache_status: 'MISS' } })),
   };
 }
 
@@ -64,6 +64,17 @@ describe('authorize (njs shell)', () => {
     expect(r.return).toHaveBeenCalledWith(204);
     expect(r.headersOut['X-Mlflow-Gate-User']).toBe('ada%20lovelace');
     expect(r.headersOut['X-Mlflow-Gate-Target']).toBe('/api/2.0/mlflow/experiments/get?experiment_id=1');
+    expect(r.headersOut['X-Mlflow-Gate-Upstream']).toBe('mlflow_gate_mlflow');
+    expect(JSON.parse(`{${r.headersOut['X-Mlflow-Gate-Audit']}}`)).toMatchObject({ decision: 'allow', cache: 'MISS', user: 'ada lovelace' });
+  });
+
+  it('sends requests whose body names the user through the attribution helper', async () => {
+    const r = fakeRequest('/api/2.0/mlflow/runs/create', async () => ({ status: 200, responseText: '{"result":true}' }));
+    r.variables.request_method = 'POST';
+    await authorize(r);
+    expect(r.return).toHaveBeenCalledWith(204);
+    expect(r.headersOut['X-Mlflow-Gate-Upstream']).toBe('mlflow_gate_exchange');
+    expect(r.headersOut['X-Mlflow-Gate-Target']).toBe('/_mlflow_gate/attribute/api/2.0/mlflow/runs/create');
   });
 
   it('matches parameterised routes from the preloaded index', async () => {

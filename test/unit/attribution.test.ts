@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { ATTRIBUTED_RULES, attributeBody, attributionOf } from '../../src/core/attribution';
+import { ROUTE_TABLE } from '../../src/core/route-table';
+
+const tags = (body: string) => (JSON.parse(body) as { tags: { key: string; value: string }[] }).tags;
+
+describe('attribution', () => {
+  it('covers POST routes of the route table, under /api and /ajax-api', () => {
+    for (const rule of Object.keys(ATTRIBUTED_RULES)) {
+      for (const prefix of ['/api', '/ajax-api']) {
+        expect(ROUTE_TABLE.some((route) => route.method === 'POST' && route.rule === `${prefix}${rule}`), `${prefix}${rule}`).toBe(true);
+        expect(attributionOf(`${prefix}${rule}`)).toBe(ATTRIBUTED_RULES[rule]);
+      }
+    }
+    expect(attributionOf('/api/2.0/mlflow/runs/get')).toBeNull();
+  });
+
+  it('sets the verified user on a new run, whatever the client claimed', () => {
+    const body = JSON.stringify({ experiment_id: '1', user_id: 'root', tags: [{ key: 'mlflow.user', value: 'root' }, { key: 'a', value: 'b' }] });
+    const attributed = attributeBody('/api/2.0/mlflow/runs/create', body, 'ada');
+    expect(attributed.ok).toBe(true);
+    const sent = JSON.parse(attributed.ok ? attributed.body : '{}');
+    expect(sent.user_id).toBe('ada');
+    expect(sent.tags).toEqual([{ key: 'a', value: 'b' }, { key: 'mlflow.user', value: 'ada' }]);
+  });
+
+  it('tags new experiments, registered models and model versions with the verified user', () => {
+    for (const rule of ['/api/2.0/mlflow/experiments/create', '/ajax-api/2.0/mlflow/registered-models/create', '/api/2.0/mlflow/model-versions/create']) {
+      const attributed = attributeBody(rule, '{"name":"x"}', 'ada');
+      expect(attributed.ok && tags(attributed.body)).toEqual([{ key: 'mlflow.user', value: 'ada' }]);
+    }
+  });
+
+  it('refuses a later tag write that names another user, and passes the rest unchanged', () => {
+    const other = attributeBody('/api/2.0/mlflow/runs/set-tag', '{"run_id":"r","key":"mlflow.user","value":"mallory"}', 'ada');
+    expect(other).toMatchObject({ ok: false, refusal: { kind: 'other-user' } });
+    const own = '{"run_id":"r","key":"mlflow.user","value":"ada"}';
+    expect(attributeBody('/api/2.0/mlflow/runs/set-tag', own, 'ada')).toEqual({ ok: true, body: own });
+    const batch = (value: string) => JSON.stringify({ run_id: 'r', metrics: [], tags: [{ key: 'mlflow.user', value }] });
+    expect(attributeBody('/api/2.0/mlflow/runs/log-batch', batch('mallory'), 'ada')).toMatchObject({ ok: false });
+    expect(attributeBody('/api/2.0/mlflow/runs/log-batch', batch('ada'), 'ada')).toEqual({ ok: true, body: batch('ada') });
+  });
+
+  it('refuses bodies it cannot read', () => {
+    expect(attributeBody('/api/2.0/mlflow/runs/create', 'not json', 'ada')).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
+    expect(attributeBody('/api/2.0/mlflow/runs/create', '[1]', 'ada')).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
+    expect(attributeBody('/api/2.0/mlflow/runs/create', '{"tags":"x"}', 'ada')).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
+  });
+});
