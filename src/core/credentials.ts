@@ -49,7 +49,7 @@ export function checkBasicCredentials(header: string, policy: TokenPolicy, nowSe
 }
 
 /**
- * Whom the exchange server's per-client rate limit counts: the claimed client id, or for a login the person,
+ * Whom the helper server's per-client rate limit counts: the claimed client id, or for a login the person,
  * since everybody logs in through the same public client.
  */
 export function rateLimitSubject(credential: Credential): string {

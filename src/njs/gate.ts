@@ -44,9 +44,9 @@ const KEYCLOAK_EXCHANGE_LOCATION = '/_mlflow_gate/keycloak/exchange';
 const KEYCLOAK_TOKEN_LOCATION = '/_mlflow_gate/keycloak/token';
 const KEYCLOAK_PERMISSIONS_LOCATION = '/_mlflow_gate/keycloak/permissions';
 // Upstream names and locations of the snippets: requests whose body the gate attributes go through the helper
-// server (mlflow-uma-gate.exchange.conf), which rewrites the body and proxies to MLflow itself.
+// server (mlflow-uma-gate.helper.conf), which rewrites the body and proxies to MLflow itself.
 const MLFLOW_UPSTREAM = 'mlflow_gate_mlflow';
-const HELPER_UPSTREAM = 'mlflow_gate_exchange';
+const HELPER_UPSTREAM = 'mlflow_gate_helper';
 const ATTRIBUTE_LOCATION = '/_mlflow_gate/attribute';
 const HELPER_MLFLOW_LOCATION = '/_mlflow_gate/mlflow';
 
@@ -122,7 +122,7 @@ type Identified =
 
 /**
  * Basic credentials → an access token, through the exchange location: nginx's cache answers repeats (keyed
- * and sealed by the credential), misses go through the rate-limited exchange server to Keycloak.
+ * and sealed by the credential), misses go through the rate-limited helper server to Keycloak.
  */
 async function exchangeCredential(
   r: NginxHTTPRequest,
@@ -278,7 +278,7 @@ function sendRefusal(r: NginxHTTPRequest, refusal: Refusal, bearerRealm: string)
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
 /**
- * js_content of the exchange server (nginx/mlflow-uma-gate.exchange.conf): asks Keycloak's token endpoint
+ * js_content of the helper server (nginx/mlflow-uma-gate.helper.conf): asks Keycloak's token endpoint
  * once and answers with the access token sealed under the credential, and with how long nginx may cache
  * that answer (X-Accel-Expires). Failures are never cached.
  */

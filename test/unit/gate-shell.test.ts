@@ -73,7 +73,7 @@ describe('authorize (njs shell)', () => {
     r.variables.request_method = 'POST';
     await authorize(r);
     expect(r.return).toHaveBeenCalledWith(204);
-    expect(r.headersOut['X-Mlflow-Gate-Upstream']).toBe('mlflow_gate_exchange');
+    expect(r.headersOut['X-Mlflow-Gate-Upstream']).toBe('mlflow_gate_helper');
     expect(r.headersOut['X-Mlflow-Gate-Target']).toBe('/_mlflow_gate/attribute/api/2.0/mlflow/runs/create');
   });
 
