@@ -84,7 +84,7 @@ describe('refusals', () => {
 
   it.each([
     ['a malformed token', 'Bearer not-a-jwt'],
-    ['another scheme', 'Basic ZGVtbzpkZW1v'],
+    ['another scheme', 'Digest username="demo"'],
     ['a forged payload', 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjk5OTk5OTk5OTl9.c2ln'],
   ])('refuses %s with 401', async (_name, authorization) => {
     const response = await throughGate('GET', '/api/2.0/mlflow/experiments/get', { authorization });
