@@ -111,7 +111,7 @@ function loadInNjsCli(code) {
     writeFileSync(
       probe,
       `import gate from '${basename(outfile)}';\n` +
-        `['attribute', 'authorize', 'exchange', 'health', 'issuerHost', 'issuerPath', 'loginSettings', 'whoami'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
+        `['attribute', 'authorize', 'callback', 'exchange', 'health', 'issuerHost', 'issuerPath', 'loginSettings', 'logout', 'whoami'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
     );
     execFileSync('njs', ['-p', probeDir, probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
     console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle`);

@@ -1,6 +1,7 @@
 // Installs what the tests and `npm run stack` run, when it is missing: nginx + njs and PostgreSQL from Debian's
-// packages, the pinned Keycloak from Maven Central and the pinned MLflow from PyPI (both cached, see scripts/cache.mjs).
-// Run as root, or install the Debian packages first: apt-get install nginx libnginx-mod-http-js njs postgresql
+// packages, Chromium from Debian's packages for the browser test (test tools cannot download browsers here), the
+// pinned Keycloak from Maven Central and the pinned MLflow from PyPI (both cached, see scripts/cache.mjs).
+// Run as root, or install the Debian packages first: apt-get install nginx libnginx-mod-http-js njs postgresql chromium
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,9 @@ import { installMlflow } from './mlflow.mjs';
 import { postgresBinDir } from './postgres.mjs';
 
 const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
-const DEBIAN_PACKAGES = ['nginx', 'libnginx-mod-http-js', 'njs', 'postgresql'];
+const DEBIAN_PACKAGES = ['nginx', 'libnginx-mod-http-js', 'njs', 'postgresql', 'chromium'];
+/** Debian's Chromium, which the browser test drives with playwright-core. */
+export const chromiumPath = '/usr/bin/chromium';
 
 function commandWorks(command, args) {
   const result = spawnSync(command, args, { stdio: 'ignore' });
@@ -26,9 +29,11 @@ function postgresInstalled() {
 }
 
 export function installDebianPackages() {
-  if (commandWorks('nginx', ['-v']) && existsSync(NJS_MODULE) && commandWorks('njs', ['-v']) && postgresInstalled()) return;
+  if (commandWorks('nginx', ['-v']) && existsSync(NJS_MODULE) && commandWorks('njs', ['-v']) && postgresInstalled() && existsSync(chromiumPath)) {
+    return;
+  }
   if (process.getuid?.() !== 0) {
-    throw new Error(`deps: nginx, njs or PostgreSQL is missing; install them with: sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`);
+    throw new Error(`deps: nginx, njs, PostgreSQL or Chromium is missing; install them with: sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`);
   }
   console.log(`deps: installing ${DEBIAN_PACKAGES.join(' ')} from Debian's packages`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -40,7 +45,7 @@ export async function installAll() {
   installDebianPackages();
   const keycloak = await installKeycloak();
   const mlflow = installMlflow();
-  console.log(`deps: nginx + njs, PostgreSQL, Keycloak ${keycloak.version}, MLflow ${mlflow.version} ready`);
+  console.log(`deps: nginx + njs, PostgreSQL, Chromium, Keycloak ${keycloak.version}, MLflow ${mlflow.version} ready`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

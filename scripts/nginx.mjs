@@ -24,6 +24,9 @@ export const NGINX_TEMPLATE_DEFAULTS = {
   MLFLOW_GATE_CACHE_DENY_TTL: '5s',
   MLFLOW_GATE_CACHE_ZONE_SIZE: '10m',
   MLFLOW_GATE_CACHE_MAX_SIZE: '100m',
+  // Browser login off unless a key is given; tests and `npm run stack` pass one.
+  MLFLOW_GATE_SESSION_KEY: '',
+  MLFLOW_GATE_COOKIE_SECURE: 'on',
 };
 
 /** Fills `${NAME}` placeholders like the official nginx image's envsubst step, but fails on a missing name. */

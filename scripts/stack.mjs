@@ -1,6 +1,7 @@
 // `npm run stack -- up | down | status`: a secured MLflow on this machine without Docker. Postgres (Debian),
 // Keycloak (Maven Central, realm imported), MLflow (PyPI, Postgres backend store, proxied artifacts in a local
 // directory) and nginx + njs with the built bundle in front, all on 127.0.0.1. State lives in `.stack/`.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,8 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
           MLFLOW_GATE_ISSUER: `${keycloak.url}/realms/${realmAccess.realm}`,
           MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloak.port}`,
           MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${mlflow.port}`,
+          // Browser login; a new key per start, so browser sessions end when the stack restarts.
+          MLFLOW_GATE_SESSION_KEY: randomBytes(32).toString('base64'),
         },
       }),
     );

@@ -26,6 +26,10 @@ export interface GateRequest {
   /** The names of all headers the client sent, as spelled. */
   readonly headerNames: readonly string[];
   readonly nowSeconds: number;
+  /** The browser session's credential (the sealed cookie, opened), when the request carries one. */
+  readonly session: Credential | null;
+  /** For a session: whether a write comes from a page of the gate itself (isSameOriginWrite). */
+  readonly sameOriginWrite: boolean;
 }
 
 /** Who is asking: a Bearer token already checked, or Basic credentials still to be exchanged for one. */
@@ -79,6 +83,17 @@ export function preflight(request: GateRequest, config: GateConfig, routes: Rout
   if (route.guard === REFUSED) return refuse('disabled-route', route.rule);
   const header = unstrippableHeader(request.headerNames);
   if (header !== null) return refuse('bad-request', `header ${header} is not accepted`);
+  // An Authorization header wins over a session cookie; only a cookie-authorized write is checked for CSRF.
+  if (request.authorization.length === 0 && request.session !== null) {
+    if (!request.sameOriginWrite) return refuse('cross-site', `${request.method} ${canonical.path}`);
+    return {
+      kind: 'ask-keycloak',
+      permission: route.guard,
+      upstreamTarget: upstreamTarget(canonical.path, request.target),
+      rule: route.rule,
+      caller: { kind: 'credentials', credential: request.session },
+    };
+  }
   const caller = identifyCaller(request.authorization, config.tokenPolicy, request.nowSeconds);
   if (!caller.ok) return { kind: 'refuse', refusal: caller.refusal };
   return {

@@ -13,6 +13,8 @@ export const DEFAULTS = {
   decision_cache: 'on',
   cache_allow_ttl: '30s',
   login_client: 'mlflow-cli',
+  session_key: '',
+  cookie_secure: 'on',
 } as const;
 
 const NGINX_SECONDS: { [unit: string]: number } = { '': 1, s: 1, m: 60, h: 3600 };
@@ -50,8 +52,12 @@ export interface GateConfig {
    * decision cache is off. A deny lives shorter: `proxy_cache_valid 403`.
    */
   readonly allowLifetimeSeconds: number | null;
-  /** The public client `mlflow-uma-gate login` signs people in with. */
+  /** The public client `mlflow-uma-gate login` and the browser login sign people in with. */
   readonly loginClient: string;
+  /** Seals the browser session cookies; null turns browser login off (navigations get 401 like API calls). */
+  readonly sessionKey: string | null;
+  /** Whether cookies carry `Secure` (off only for plain-http development). */
+  readonly cookieSecure: boolean;
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: GateConfig } | { readonly ok: false; readonly problem: string };
@@ -75,6 +81,12 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
   if (allowLifetimeSeconds === null) {
     return { ok: false, problem: `$${VARIABLE_PREFIX}cache_allow_ttl is not a positive time (30s, 2m)` };
   }
+  const sessionKey = setting('session_key');
+  if (sessionKey !== '' && Buffer.from(sessionKey, 'base64').length < 32) {
+    return { ok: false, problem: `$${VARIABLE_PREFIX}session_key must be at least 32 random bytes, base64-encoded` };
+  }
+  const cookieSecure = setting('cookie_secure');
+  if (cookieSecure !== 'on' && cookieSecure !== 'off') return { ok: false, problem: `$${VARIABLE_PREFIX}cookie_secure is neither on nor off` };
   // match, not split: njs 0.7.9 takes over 100 µs to split on a regular expression.
   const acceptedClients = setting('accepted_clients').match(/[^\s,]+/g) || [];
   return {
@@ -85,6 +97,8 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
       tokenPolicy: { issuer, acceptedClients, maxTokenLength },
       allowLifetimeSeconds: decisionCache === 'on' ? allowLifetimeSeconds : null,
       loginClient: setting('login_client'),
+      sessionKey: sessionKey === '' ? null : sessionKey,
+      cookieSecure: cookieSecure === 'on',
     },
   };
 }

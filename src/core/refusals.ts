@@ -41,6 +41,11 @@ export const REFUSALS = {
     message: 'The gate cannot tell which MLflow endpoint serves this path (%s): refused.',
   },
   forbidden: { status: 403, code: 'PERMISSION_DENIED', message: 'Permission denied: this request needs %s.' },
+  'cross-site': {
+    status: 403,
+    code: 'PERMISSION_DENIED',
+    message: 'Cross-site request refused: a change made with the browser session must come from this MLflow (%s).',
+  },
   'other-user': {
     status: 403,
     code: 'PERMISSION_DENIED',

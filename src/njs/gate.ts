@@ -11,6 +11,21 @@
  */
 import { attributeBody, attributionOf } from '../core/attribution';
 import type { AuditRecord } from '../core/audit';
+import type { LoginState } from '../core/browser-session';
+import {
+  authorizationUrl,
+  CALLBACK_PATH,
+  clearCookie,
+  codeTokenRequestBody,
+  isBrowserNavigation,
+  isSameOriginWrite,
+  LOGIN_COOKIE,
+  LOGIN_SECONDS,
+  parseCookies,
+  safeReturnPath,
+  SESSION_COOKIE,
+  setCookie,
+} from '../core/browser-session';
 import { auditFields, newAuditRecord } from '../core/audit';
 import type { Caller, Preflight } from '../core/authorize';
 import { identifyCaller, preflight } from '../core/authorize';
@@ -36,13 +51,15 @@ import {
 import type { Refusal } from '../core/refusals';
 import { renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../core/refusals';
 import type { AccessTokenClaims } from '../core/token';
-import { checkBearerToken } from '../core/token';
+import { checkBearerToken, decodeJwtPayload } from '../core/token';
 
 const KEYCLOAK_DECISION_LOCATION = '/_mlflow_gate/keycloak/decision';
 const KEYCLOAK_DISCOVERY_LOCATION = '/_mlflow_gate/keycloak/discovery';
 const KEYCLOAK_EXCHANGE_LOCATION = '/_mlflow_gate/keycloak/exchange';
 const KEYCLOAK_TOKEN_LOCATION = '/_mlflow_gate/keycloak/token';
 const KEYCLOAK_PERMISSIONS_LOCATION = '/_mlflow_gate/keycloak/permissions';
+const KEYCLOAK_CODE_LOCATION = '/_mlflow_gate/keycloak/code';
+const KEYCLOAK_LOGOUT_LOCATION = '/_mlflow_gate/keycloak/logout';
 // Upstream names and locations of the snippets: requests whose body the gate attributes go through the helper
 // server (mlflow-uma-gate.helper.conf), which rewrites the body and proxies to MLflow itself.
 const MLFLOW_UPSTREAM = 'mlflow_gate_mlflow';
@@ -198,26 +215,94 @@ async function askKeycloak(
   return interpretDecision(asked.permission, reply.status, reply.responseText ? String(reply.responseText) : '');
 }
 
+// Distinct labels, so that the session and login cookies are sealed under different keys.
+function sessionMaterial(sessionKey: string): string {
+  return `mlflow-uma-gate session\n${sessionKey}`;
+}
+
+function loginMaterial(sessionKey: string): string {
+  return `mlflow-uma-gate login\n${sessionKey}`;
+}
+
+function ownOrigin(r: NginxHTTPRequest): string {
+  return `${r.variables.scheme}://${r.variables.http_host}`;
+}
+
+function randomToken(): string {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString('base64url');
+}
+
+/** The browser session the cookie carries; none when browser login is off or the cookie does not open. */
+async function sessionCredential(r: NginxHTTPRequest, config: GateConfig): Promise<Credential | null> {
+  if (config.sessionKey === null) return null;
+  const sealed = parseCookies(String(r.variables.http_cookie || ''))[SESSION_COOKIE];
+  if (!sealed) return null;
+  try {
+    const refreshToken = await unseal(sessionMaterial(config.sessionKey), sealed);
+    const claims = decodeJwtPayload(refreshToken);
+    const subject = claims !== null && typeof claims.sub === 'string' ? claims.sub : '';
+    return { grant: 'refresh_token', clientId: config.loginClient, subject, refreshToken };
+  } catch (e) {
+    return null;
+  }
+}
+
+/** Sends a browser without a usable session to Keycloak's login page (authorization code + PKCE). */
+async function signalLogin(r: NginxHTTPRequest, config: GateConfig, sessionKey: string, audit: AuditRecord): Promise<void> {
+  const login: LoginState = {
+    state: randomToken(),
+    nonce: randomToken(),
+    verifier: randomToken(),
+    returnTo: safeReturnPath(String(r.variables.request_uri)),
+    expires: Math.floor(Date.now() / 1000) + LOGIN_SECONDS,
+  };
+  const challenge = hashing.createHash('sha256').update(login.verifier).digest('base64url');
+  const redirectUri = `${ownOrigin(r)}${CALLBACK_PATH}`;
+  const sealed = await seal(loginMaterial(sessionKey), JSON.stringify(login));
+  audit.reason = 'login';
+  r.headersOut['X-Mlflow-Gate-Audit'] = auditFields(audit);
+  r.headersOut['X-Mlflow-Gate-Status'] = '302';
+  r.headersOut['X-Mlflow-Gate-Location'] = authorizationUrl(config.tokenPolicy.issuer, config.loginClient, redirectUri, login, challenge);
+  r.headersOut['X-Mlflow-Gate-Set-Cookie'] = setCookie(LOGIN_COOKIE, sealed, config.cookieSecure, LOGIN_SECONDS);
+  r.return(401);
+}
+
 async function decide(r: NginxHTTPRequest, config: GateConfig, audit: AuditRecord): Promise<void> {
   const nowSeconds = Math.floor(Date.now() / 1000);
+  const authorization = authorizationHeaders(r);
+  const session = authorization.length === 0 ? await sessionCredential(r, config) : null;
   const asked = preflight(
     {
       method: audit.method,
       target: String(r.variables.request_uri),
-      authorization: authorizationHeaders(r),
+      authorization,
       headerNames: r.rawHeadersIn.map((header) => String(header[0])),
       nowSeconds,
+      session,
+      sameOriginWrite: isSameOriginWrite(audit.method, String(r.headersIn.Origin || ''), String(r.headersIn.Referer || ''), ownOrigin(r)),
     },
     config,
     mlflow_gate_routes,
   );
+  const navigation = config.sessionKey !== null && isBrowserNavigation(audit.method, String(r.headersIn.Accept || ''));
   if (asked.kind === 'refuse') {
+    if (navigation && config.sessionKey !== null && asked.refusal.kind === 'no-token') {
+      await signalLogin(r, config, config.sessionKey, audit);
+      return;
+    }
     signalRefusal(r, asked.refusal, config.bearerRealm, audit);
     return;
   }
   audit.permission = asked.permission;
   const identified = await resolveCaller(r, config, asked.caller, nowSeconds, audit);
   if (!identified.ok) {
+    // A session Keycloak no longer honours (ended, expired): a navigation logs in again.
+    if (navigation && config.sessionKey !== null && session !== null && identified.refusal.kind === 'invalid-credentials') {
+      await signalLogin(r, config, config.sessionKey, audit);
+      return;
+    }
     signalRefusal(r, identified.refusal, config.bearerRealm, audit);
     return;
   }
@@ -328,6 +413,70 @@ async function attribute(r: NginxHTTPRequest): Promise<void> {
   send(r, reply.status, { 'Content-Type': contentType }, reply.responseText ? String(reply.responseText) : '');
 }
 
+/** The login callback: checks state, PKCE and nonce, and turns the code into the session cookie. */
+async function callback(r: NginxHTTPRequest): Promise<void> {
+  const config = gateConfig(r);
+  if (config === null || config.sessionKey === null) {
+    sendRefusal(r, { kind: 'internal', detail: 'browser login is not configured' }, 'mlflow');
+    return;
+  }
+  const sealed = parseCookies(String(r.variables.http_cookie || ''))[LOGIN_COOKIE] || '';
+  let login: LoginState | null = null;
+  try {
+    const opened = await unseal(loginMaterial(config.sessionKey), sealed);
+    login = JSON.parse(opened);
+  } catch (e) {
+    login = null;
+  }
+  const code = String(r.args.code || '');
+  if (login === null || login.expires < Date.now() / 1000 || login.state !== String(r.args.state || '') || code === '') {
+    sendRefusal(r, { kind: 'bad-request', detail: 'this login is unknown, expired or was not started here; open MLflow again' }, config.bearerRealm);
+    return;
+  }
+  const reply = await r.subrequest(KEYCLOAK_CODE_LOCATION, {
+    method: 'POST',
+    body: codeTokenRequestBody(config.loginClient, code, `${ownOrigin(r)}${CALLBACK_PATH}`, login.verifier),
+  });
+  const answer = reply.status === 200 ? decodeJsonObject(String(reply.responseText || '')) : null;
+  const idToken = answer !== null && typeof answer.id_token === 'string' ? decodeJwtPayload(answer.id_token) : null;
+  if (answer === null || typeof answer.refresh_token !== 'string' || idToken === null || idToken.nonce !== login.nonce) {
+    r.error(`mlflow-uma-gate: login callback: Keycloak answered ${reply.status} without a matching session`);
+    sendRefusal(r, { kind: 'invalid-token', detail: 'the login was not accepted; open MLflow again' }, config.bearerRealm);
+    return;
+  }
+  const session = await seal(sessionMaterial(config.sessionKey), answer.refresh_token);
+  r.headersOut['Set-Cookie'] = [setCookie(SESSION_COOKIE, session, config.cookieSecure), clearCookie(LOGIN_COOKIE, config.cookieSecure)];
+  r.headersOut['Cache-Control'] = 'no-store';
+  r.return(302, login.returnTo);
+}
+
+/** Ends the browser session at the gate and at Keycloak, then starts over at MLflow's front page. */
+async function logout(r: NginxHTTPRequest): Promise<void> {
+  const config = gateConfig(r);
+  if (config === null) {
+    sendRefusal(r, { kind: 'internal', detail: 'gate configuration error' }, 'mlflow');
+    return;
+  }
+  const session = await sessionCredential(r, config);
+  if (session !== null && session.grant === 'refresh_token') {
+    const body = `client_id=${encodeURIComponent(session.clientId)}&refresh_token=${encodeURIComponent(session.refreshToken)}`;
+    const reply = await r.subrequest(KEYCLOAK_LOGOUT_LOCATION, { method: 'POST', body });
+    if (reply.status >= 300) r.error(`mlflow-uma-gate: Keycloak answered ${reply.status} to a logout`);
+  }
+  r.headersOut['Set-Cookie'] = [clearCookie(SESSION_COOKIE, config.cookieSecure)];
+  r.headersOut['Cache-Control'] = 'no-store';
+  r.return(302, '/');
+}
+
+function decodeJsonObject(text: string): { [name: string]: unknown } | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { [name: string]: unknown }) : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 /** The caller's name and what the realm lets them do on MLflow: `mlflow-uma-gate whoami`. */
 async function whoami(r: NginxHTTPRequest): Promise<void> {
   const config = gateConfig(r);
@@ -386,4 +535,4 @@ function issuerPath(r: NginxHTTPRequest): string {
   return issuer === null ? '' : issuer.path;
 }
 
-export default { attribute, authorize, exchange, health, issuerHost, issuerPath, loginSettings, whoami };
+export default { attribute, authorize, callback, exchange, health, issuerHost, issuerPath, loginSettings, logout, whoami };

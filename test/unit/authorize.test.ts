@@ -9,6 +9,8 @@ const config: GateConfig = {
   tokenPolicy: { issuer: 'https://sso/realms/mlflow', acceptedClients: ['mlflow-cli'], maxTokenLength: 16384 },
   allowLifetimeSeconds: 30,
   loginClient: 'mlflow-cli',
+  sessionKey: null,
+  cookieSecure: true,
 };
 const routes = buildRouteIndex([
   { method: 'POST', rule: '/api/2.0/mlflow/experiments/delete', guard: 'experiments#delete' },
@@ -20,8 +22,10 @@ const claims = { exp: now + 60, iss: 'https://sso/realms/mlflow', azp: 'mlflow-c
 const token = `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
 
 function run(method: string, target: string, authorization: string[] = [`Bearer ${token}`], headerNames = ['Host', 'Authorization']) {
-  return preflight({ method, target, authorization, headerNames, nowSeconds: now }, config, routes);
+  return preflight({ method, target, authorization, headerNames, nowSeconds: now, session: null, sameOriginWrite: true }, config, routes);
 }
+
+const session = { grant: 'refresh_token', clientId: 'mlflow-cli', subject: 's', refreshToken: 'a.b.c' } as const;
 
 describe('preflight', () => {
   it('asks Keycloak for the route permission with the checked token', () => {
@@ -31,6 +35,14 @@ describe('preflight', () => {
       upstreamTarget: '/api/2.0/mlflow/experiments/delete?x=1',
       caller: { kind: 'token', token, claims: { username: 'ada' } },
     });
+  });
+
+  it('takes a browser session when there is no Authorization header, and refuses its cross-site writes', () => {
+    const withSession = (method: string, sameOriginWrite: boolean, authorization: string[] = []) =>
+      preflight({ method, target: '/api/2.0/mlflow/experiments/delete', authorization, headerNames: ['Host'], nowSeconds: now, session, sameOriginWrite }, config, routes);
+    expect(withSession('POST', true)).toMatchObject({ kind: 'ask-keycloak', caller: { kind: 'credentials', credential: session } });
+    expect(withSession('POST', false)).toMatchObject({ kind: 'refuse', refusal: { kind: 'cross-site' } });
+    expect(withSession('POST', false, [`Bearer ${token}`])).toMatchObject({ kind: 'ask-keycloak', caller: { kind: 'token' } });
   });
 
   it('takes Basic credentials of an accepted client for exchange, and refuses others without asking', () => {

@@ -25,6 +25,8 @@ describe('readConfig', () => {
         tokenPolicy: { issuer: 'http://127.0.0.1:8080/realms/mlflow', acceptedClients: ['mlflow-cli', 'mlflow-automation'], maxTokenLength: 16384 },
         allowLifetimeSeconds: 30,
         loginClient: 'mlflow-cli',
+        sessionKey: null,
+        cookieSecure: true,
       },
     });
   });

@@ -41,7 +41,10 @@ function fakeRequest(target: string, subrequest: () => Promise<{ status: number;
       request_method: 'GET',
       request_uri: target,
       mlflow_gate_issuer: issuer,
+      scheme: 'https',
+      http_host: 'gate',
     } as Record<string, string>,
+    headersIn: {} as Record<string, string>,
     rawHeadersIn: [
       ['Host', 'gate'],
       ['Authorization', `Bearer ${token}`],
