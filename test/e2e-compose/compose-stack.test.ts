@@ -54,6 +54,7 @@ describe.skipIf(skipReason !== null)(`docker compose up${skipReason ? ` (skipped
         MINIO_ROOT_PASSWORD: secret(),
         MLFLOW_S3_ACCESS_KEY: 'mlflow',
         MLFLOW_S3_SECRET_KEY: secret(),
+        GATE_SESSION_KEY: randomBytes(32).toString('base64'),
       })
       .withWaitStrategy('gate-1', Wait.forHealthCheck())
       .withStartupTimeout(600_000)
