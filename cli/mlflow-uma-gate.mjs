@@ -13,13 +13,23 @@ const USAGE = `usage:
   mlflow-uma-gate login --url <gate URL>   sign in; writes ~/.mlflow/credentials (mode 0600)
   mlflow-uma-gate whoami [--url <gate URL>] [--json]
                                             who the gate sees and what you may do
-  mlflow-uma-gate logout                    revoke the login at Keycloak and remove it locally`;
+  mlflow-uma-gate logout                    revoke the login at Keycloak and remove it locally
+  mlflow-uma-gate help                      this text (also --help, -h)`;
 
 const MLFLOW_SECTION = 'mlflow';
 const GATE_SECTION = 'mlflow-uma-gate';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 class CliError extends Error {}
+
+/** A command line the CLI does not understand: the usage goes with the message, and the exit code is 2. */
+class UsageError extends CliError {
+  constructor(problem) {
+    super(problem ? `${problem}\n${USAGE}` : USAGE);
+  }
+}
+
+const HELP_WORDS = new Set(['help', '--help', '-h']);
 
 export function credentialsPath(home = homedir()) {
   return join(home, '.mlflow', 'credentials');
@@ -129,7 +139,7 @@ function claimsOf(jwt) {
 }
 
 function gateUrl(value) {
-  if (!value) throw new CliError(`--url <gate URL> is required\n${USAGE}`);
+  if (!value) throw new UsageError('--url <gate URL> is required');
   return value.replace(/\/+$/, '');
 }
 
@@ -244,7 +254,8 @@ function parseArguments(argv) {
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--url') options.url = rest[++i];
     else if (rest[i] === '--json') options.json = true;
-    else throw new CliError(`unknown argument ${rest[i]}\n${USAGE}`);
+    else if (HELP_WORDS.has(rest[i])) options.help = true;
+    else throw new UsageError(`unknown argument ${rest[i]}`);
   }
   return { command, options };
 }
@@ -252,15 +263,19 @@ function parseArguments(argv) {
 const COMMANDS = { login, whoami, logout };
 
 async function main(argv) {
+  const out = (line) => console.log(line);
+  if (HELP_WORDS.has(argv[0])) return out(USAGE);
   const { command, options } = parseArguments(argv);
-  if (!COMMANDS[command]) throw new CliError(USAGE);
-  await COMMANDS[command](options, (line) => console.log(line));
+  if (command === undefined) throw new UsageError();
+  if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command ${command}`);
+  if (options.help) return out(USAGE);
+  await COMMANDS[command](options, out);
 }
 
 // Run as a command (also through npx's symlink), not when a test imports the INI helpers.
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).catch((error) => {
     console.error(`mlflow-uma-gate: ${error instanceof CliError ? error.message : error.stack}`);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? 2 : 1);
   });
 }
