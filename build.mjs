@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import ts from 'typescript';
+import { confHandlerNames } from './scripts/conf-handlers.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const outfile = join(root, 'dist', 'mlflow-uma-gate.js');
@@ -105,21 +106,23 @@ function loadInNjsCli(code) {
     return;
   }
   const probeDir = mkdtempSync(join(tmpdir(), 'njs-probe-'));
+  let exported;
   try {
     const probe = join(probeDir, 'probe.js');
     writeFileSync(join(probeDir, basename(outfile)), code);
-    writeFileSync(
-      probe,
-      `import gate from '${basename(outfile)}';\n` +
-        `['attribute', 'authorize', 'callback', 'exchange', 'health', 'issuerHost', 'issuerPath', 'loginSettings', 'logout', 'whoami'].forEach(function (h) { if (typeof gate[h] !== 'function') throw new Error('missing handler ' + h); });\n`,
-    );
-    execFileSync('njs', ['-p', probeDir, probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle`);
+    // Prints the exported handler names, which must be exactly those nginx/*.conf names.
+    writeFileSync(probe, `import gate from '${basename(outfile)}';\nconsole.log(JSON.stringify(Object.keys(gate).sort()));\n`);
+    exported = JSON.parse(execFileSync('njs', ['-p', probeDir, probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, encoding: 'utf8' }));
   } catch (error) {
     throw new Error(`build: the njs CLI cannot load the bundle:\n${error.stderr ?? error.message}`);
   } finally {
     rmSync(probeDir, { recursive: true, force: true });
   }
+  const named = confHandlerNames(join(root, 'nginx'));
+  if (JSON.stringify(exported) !== JSON.stringify(named)) {
+    throw new Error(`build: the bundle exports ${exported.join(', ')}, but nginx/*.conf names ${named.join(', ')}`);
+  }
+  console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle, which exports the ${named.length} handlers nginx/*.conf names`);
 }
 
 /** The route index as JSON, for nginx's `js_preload_object` (see src/core/route-matcher.ts for why). */
@@ -138,7 +141,7 @@ async function routeIndexJson() {
 
 async function build() {
   const result = await esbuild.build({
-    entryPoints: [join(root, 'src', 'njs', 'gate.ts')],
+    entryPoints: [join(root, 'src', 'njs', 'handlers.ts')],
     bundle: true,
     // njs built-in modules, resolved by njs at load time.
     external: ['crypto'],

@@ -6,6 +6,7 @@
  *    refusing it would break every `mlflow.start_run()`;
  *  - later tag writes (`log-batch`, `set-tag`) may not set `mlflow.user` to anyone else: 403.
  */
+import { parseJsonObject } from './json-object';
 import type { Refusal } from './refusals';
 
 export const MLFLOW_USER_TAG = 'mlflow.user';
@@ -23,6 +24,33 @@ export const ATTRIBUTED_RULES: { [rule: string]: Attribution } = {
 };
 
 const API_PREFIX = /^\/(?:api|ajax-api)(?=\/)/;
+
+/**
+ * Where an allowed request whose body the gate attributes is sent: the helper server's location of this
+ * prefix (nginx/mlflow-uma-gate.helper.conf), followed by the target MLflow is to receive.
+ */
+export const ATTRIBUTE_LOCATION = '/_mlflow_gate/attribute';
+
+/** Whom nginx proxies an allowed request to: MLflow itself, or the helper server for attribution. */
+export interface ProxyRoute {
+  readonly upstream: 'mlflow' | 'helper';
+  readonly target: string;
+}
+
+export function proxyRoute(method: string, rule: string, upstreamTarget: string): ProxyRoute {
+  // Only POST routes are attributed (ATTRIBUTED_RULES).
+  return method === 'POST' && attributionOf(rule) !== null
+    ? { upstream: 'helper', target: `${ATTRIBUTE_LOCATION}${upstreamTarget}` }
+    : { upstream: 'mlflow', target: upstreamTarget };
+}
+
+/** The path and query MLflow is to receive, from the helper server's request target; null when not one. */
+export function attributedTarget(requestUri: string): { readonly path: string; readonly query: string } | null {
+  if (requestUri.indexOf(`${ATTRIBUTE_LOCATION}/`) !== 0) return null;
+  const target = requestUri.slice(ATTRIBUTE_LOCATION.length);
+  const queryStart = target.indexOf('?');
+  return queryStart < 0 ? { path: target, query: '' } : { path: target.slice(0, queryStart), query: target.slice(queryStart + 1) };
+}
 
 /** Whether requests to this rule (POST) must pass through the gate's body rewriting. */
 export function attributionOf(rule: string): Attribution | null {
@@ -49,13 +77,8 @@ function claimsOtherUser(tags: unknown, username: string): boolean {
 export function attributeBody(rule: string, body: string, username: string): Attributed {
   const attribution = attributionOf(rule);
   if (attribution === null) return { ok: true, body };
-  let request: { [field: string]: unknown };
-  try {
-    request = JSON.parse(body);
-  } catch (e) {
-    return refuse('bad-request', 'request body is not JSON');
-  }
-  if (request === null || typeof request !== 'object' || Array.isArray(request)) return refuse('bad-request', 'request body is not a JSON object');
+  const request = parseJsonObject(body);
+  if (request === null) return refuse('bad-request', 'request body is not a JSON object');
   if (attribution === 'single-tag') {
     if (request.key === MLFLOW_USER_TAG && request.value !== username) return refuse('other-user', username);
     return { ok: true, body };

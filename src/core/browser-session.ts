@@ -6,7 +6,16 @@
  * the gate turns it into access tokens like Basic logins (cached until shortly before expiry), so the access
  * token is refreshed without the browser noticing. Cookies are HttpOnly and SameSite=Lax, Secure unless
  * configured off for plain-http development.
+ *
+ * Keycloak rotates the refresh token on every refresh; the gate renews the cookie with the new one once the
+ * cookie's has used half its life (renewedRefreshToken). So a session in use lives until Keycloak's SSO
+ * Session Max, and one left alone ends at SSO Session Idle: Keycloak's own rules.
  */
+import type { Credential } from './credentials';
+import { parseJsonObject } from './json-object';
+import type { Refusal } from './refusals';
+import { decodeJwtPayload } from './token';
+
 export const SESSION_COOKIE = 'mlflow_gate_session';
 export const LOGIN_COOKIE = 'mlflow_gate_login';
 export const CALLBACK_PATH = '/_mlflow_gate/callback';
@@ -92,4 +101,69 @@ export function isSameOriginWrite(method: string, origin: string, referer: strin
   if (method === 'GET' || method === 'HEAD') return true;
   if (origin !== '') return origin === ownOrigin;
   return referer === ownOrigin || referer.indexOf(`${ownOrigin}/`) === 0;
+}
+
+/**
+ * Whether a refused request goes to Keycloak's login page instead: a page load (`navigation`, browser login
+ * on) that carried no credential, or whose session cookie Keycloak no longer honours.
+ */
+export function sendsToLogin(navigation: boolean, refusal: Refusal, fromSession: boolean): boolean {
+  if (!navigation) return false;
+  return refusal.kind === 'no-token' || (fromSession && refusal.kind === 'invalid-credentials');
+}
+
+/**
+ * The credential a session cookie's refresh token stands for; null when it has expired (the browser then
+ * logs in again, and its XHRs get 401), so an idle session ends at Keycloak's SSO Session Idle.
+ */
+export function sessionCredential(refreshToken: string, loginClient: string, nowSeconds: number): Credential | null {
+  const claims = decodeJwtPayload(refreshToken);
+  if (claims === null || (typeof claims.exp === 'number' && claims.exp <= nowSeconds)) return null;
+  const subject = typeof claims.sub === 'string' ? claims.sub : '';
+  return { grant: 'refresh_token', clientId: loginClient, subject, refreshToken };
+}
+
+/**
+ * The refresh token to renew the session cookie with, or null to keep the cookie: `fresh` (Keycloak's
+ * rotated token) replaces `current` once `current` has used half its life and `fresh` expires later.
+ * Renewing only then keeps every request from minting a new cookie and a new Keycloak refresh.
+ */
+export function renewedRefreshToken(current: string, fresh: string | null, nowSeconds: number): string | null {
+  if (fresh === null || fresh === current) return null;
+  const was = decodeJwtPayload(current);
+  const now = decodeJwtPayload(fresh);
+  if (was === null || now === null || typeof was.exp !== 'number' || typeof was.iat !== 'number' || typeof now.exp !== 'number') return null;
+  const halfLifeReached = was.exp - nowSeconds <= (was.exp - was.iat) / 2;
+  return halfLifeReached && now.exp > was.exp ? fresh : null;
+}
+
+/** The login state the login cookie held, when it opened and has the expected shape. */
+export function parseLoginState(text: string): LoginState | null {
+  const value = parseJsonObject(text);
+  if (value === null) return null;
+  const fields = ['state', 'nonce', 'verifier', 'returnTo'];
+  if (fields.some((field) => typeof value[field] !== 'string') || typeof value.expires !== 'number') return null;
+  return value as unknown as LoginState;
+}
+
+export type CallbackCheck = { readonly ok: true; readonly login: LoginState } | { readonly ok: false; readonly refusal: Refusal };
+
+/** The callback belongs to a login this browser started here, within LOGIN_SECONDS, and carries a code. */
+export function checkCallback(login: LoginState | null, state: string, code: string, nowSeconds: number): CallbackCheck {
+  if (login === null || login.expires < nowSeconds || login.state !== state || code === '') {
+    return { ok: false, refusal: { kind: 'bad-request', detail: 'this login is unknown, expired or was not started here; open MLflow again' } };
+  }
+  return { ok: true, login };
+}
+
+export type CodeAnswer = { readonly ok: true; readonly refreshToken: string } | { readonly ok: false; readonly refusal: Refusal };
+
+/** Keycloak's answer to the code exchange: a refresh token and an ID token carrying this login's nonce. */
+export function interpretCodeAnswer(status: number, body: string, nonce: string): CodeAnswer {
+  const answer = status === 200 ? parseJsonObject(body) : null;
+  const idToken = answer !== null && typeof answer.id_token === 'string' ? decodeJwtPayload(answer.id_token) : null;
+  if (answer === null || typeof answer.refresh_token !== 'string' || idToken === null || idToken.nonce !== nonce) {
+    return { ok: false, refusal: { kind: 'invalid-token', detail: 'the login was not accepted; open MLflow again' } };
+  }
+  return { ok: true, refreshToken: answer.refresh_token };
 }

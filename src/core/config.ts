@@ -1,47 +1,13 @@
 /**
- * The gate's settings, read from nginx variables named `$mlflow_gate_<setting>` so that nobody edits
- * JavaScript to configure it. Defaults match the shipped realm (keycloak/mlflow-realm.json).
+ * The gate's settings as it uses them, read from nginx variables named `$mlflow_gate_<setting>` so that nobody
+ * edits JavaScript to configure it. Names, defaults and validity: ./settings.ts.
  */
+import type { GateSettingName, ParsedKind } from './settings';
+import { GATE_SETTINGS, VARIABLE_PREFIX } from './settings';
 import type { TokenPolicy } from './token';
 
-export const VARIABLE_PREFIX = 'mlflow_gate_';
-
-export const DEFAULTS = {
-  resource_server: 'mlflow-gate',
-  accepted_clients: 'mlflow-cli mlflow-automation',
-  max_token_bytes: '16384',
-  decision_cache: 'on',
-  cache_allow_ttl: '30s',
-  login_client: 'mlflow-cli',
-  session_key: '',
-  cookie_secure: 'on',
-} as const;
-
-const NGINX_SECONDS: { [unit: string]: number } = { '': 1, s: 1, m: 60, h: 3600 };
-
-/** An nginx time such as `30s`, `30`, `2m` or `1h`, in seconds; null when it is not one or not positive. */
-export function parseNginxSeconds(text: string): number | null {
-  const parts = /^(\d+)(s|m|h)?$/.exec(text);
-  if (parts === null) return null;
-  const seconds = parseInt(parts[1], 10) * NGINX_SECONDS[parts[2] || ''];
-  return seconds > 0 ? seconds : null;
-}
-
-// The realm's issuer URL: `<scheme>://<host[:port]>[/<relative path>]/realms/<realm>`.
-const ISSUER = /^https?:\/\/([^/?#@]+)((?:\/[^/?#]+)*\/realms\/([^/?#]+))$/;
-
-export interface Issuer {
-  /** `host[:port]`: the Host header Keycloak is asked with. */
-  readonly host: string;
-  /** The realm's path on Keycloak, e.g. `/realms/mlflow`. */
-  readonly path: string;
-  readonly realm: string;
-}
-
-export function parseIssuer(issuer: string): Issuer | null {
-  const parts = ISSUER.exec(issuer);
-  return parts === null ? null : { host: parts[1], path: parts[2], realm: decodeURIComponent(parts[3]) };
-}
+export type { Issuer } from './settings';
+export { parseIssuer, parseNginxSeconds, VARIABLE_PREFIX } from './settings';
 
 export interface GateConfig {
   readonly bearerRealm: string;
@@ -62,43 +28,32 @@ export interface GateConfig {
 
 export type ConfigResult = { readonly ok: true; readonly config: GateConfig } | { readonly ok: false; readonly problem: string };
 
+type Values = {
+  [name in GateSettingName]: (typeof GATE_SETTINGS)[name]['kind'] extends ParsedKind<infer T> ? T : never;
+};
+
 /** `lookup(name)` returns the value of nginx variable `$mlflow_gate_<name>`, or undefined/empty when unset. */
 export function readConfig(lookup: (name: string) => string | undefined): ConfigResult {
-  const setting = (name: keyof typeof DEFAULTS): string => lookup(name) || DEFAULTS[name];
-  const issuer = lookup('issuer');
-  if (!issuer) return { ok: false, problem: `$${VARIABLE_PREFIX}issuer is not set` };
-  const parsedIssuer = parseIssuer(issuer);
-  if (parsedIssuer === null) {
-    return { ok: false, problem: `$${VARIABLE_PREFIX}issuer is not a Keycloak realm URL (https://host/realms/name)` };
+  const values: { [name: string]: unknown } = {};
+  for (const name in GATE_SETTINGS) {
+    const setting = GATE_SETTINGS[name as GateSettingName];
+    const text = lookup(name) || setting.default;
+    if (text === null) return { ok: false, problem: `$${VARIABLE_PREFIX}${name} is not set` };
+    const value = setting.kind.parse(text);
+    if (value === null) return { ok: false, problem: `$${VARIABLE_PREFIX}${name} must be ${setting.kind.description}` };
+    values[name] = value;
   }
-  const maxTokenLength = parseInt(setting('max_token_bytes'), 10);
-  if (!(maxTokenLength > 0)) return { ok: false, problem: `$${VARIABLE_PREFIX}max_token_bytes is not a positive number` };
-  const decisionCache = setting('decision_cache');
-  if (decisionCache !== 'on' && decisionCache !== 'off') {
-    return { ok: false, problem: `$${VARIABLE_PREFIX}decision_cache is neither on nor off` };
-  }
-  const allowLifetimeSeconds = parseNginxSeconds(setting('cache_allow_ttl'));
-  if (allowLifetimeSeconds === null) {
-    return { ok: false, problem: `$${VARIABLE_PREFIX}cache_allow_ttl is not a positive time (30s, 2m)` };
-  }
-  const sessionKey = setting('session_key');
-  if (sessionKey !== '' && Buffer.from(sessionKey, 'base64').length < 32) {
-    return { ok: false, problem: `$${VARIABLE_PREFIX}session_key must be at least 32 random bytes, base64-encoded` };
-  }
-  const cookieSecure = setting('cookie_secure');
-  if (cookieSecure !== 'on' && cookieSecure !== 'off') return { ok: false, problem: `$${VARIABLE_PREFIX}cookie_secure is neither on nor off` };
-  // match, not split: njs 0.7.9 takes over 100 µs to split on a regular expression.
-  const acceptedClients = setting('accepted_clients').match(/[^\s,]+/g) || [];
+  const settings = values as Values;
   return {
     ok: true,
     config: {
-      bearerRealm: parsedIssuer.realm,
-      resourceServer: setting('resource_server'),
-      tokenPolicy: { issuer, acceptedClients, maxTokenLength },
-      allowLifetimeSeconds: decisionCache === 'on' ? allowLifetimeSeconds : null,
-      loginClient: setting('login_client'),
-      sessionKey: sessionKey === '' ? null : sessionKey,
-      cookieSecure: cookieSecure === 'on',
+      bearerRealm: settings.issuer.realm,
+      resourceServer: settings.resource_server,
+      tokenPolicy: { issuer: settings.issuer.url, acceptedClients: settings.accepted_clients, maxTokenLength: settings.max_token_bytes },
+      allowLifetimeSeconds: settings.decision_cache ? settings.cache_allow_ttl : null,
+      loginClient: settings.login_client,
+      sessionKey: settings.session_key === '' ? null : settings.session_key,
+      cookieSecure: settings.cookie_secure,
     },
   };
 }

@@ -6,6 +6,8 @@
  *  - password = a Keycloak offline or refresh token of an accepted client (what `login` stores): the
  *    refresh-token grant, on behalf of the person who logged in. The user name is then only a label.
  */
+import { parseJsonObject } from './json-object';
+import type { Refusal } from './refusals';
 import type { TokenPolicy } from './token';
 import { decodeJwtPayload } from './token';
 
@@ -70,41 +72,83 @@ export function tokenRequestBody(credential: Credential): string {
 /**
  * Names under which the exchanged token is cached and the secret that seals it, both derived from the
  * credential with separate labels: the cache holds neither the credential nor a usable token, and only a
- * caller presenting the same credential can open the entry.
+ * caller presenting the same credential can open the entry. The labels name the sealed payload's format
+ * (exchangePayload), so entries of another format are never read.
  */
 export function exchangeCacheKey(sha256Hex: (text: string) => string, tokenRequest: string): string {
-  return sha256Hex(`mlflow-uma-gate exchange key\n${tokenRequest}`);
+  return sha256Hex(`mlflow-uma-gate exchange key 2\n${tokenRequest}`);
 }
 
 export function exchangeSealingMaterial(tokenRequest: string): string {
-  return `mlflow-uma-gate exchange seal\n${tokenRequest}`;
+  return `mlflow-uma-gate exchange seal 2\n${tokenRequest}`;
 }
 
 /**
  * How long an exchanged access token is reused: until shortly before it expires, so that every request
- * still has time to be decided with it (30 s, or half the life of tokens shorter than a minute).
+ * still has time to be decided with it (30 s, or half the life of tokens shorter than a minute). When
+ * Keycloak also handed out a refresh token that expires, at most half of that one's life, so a browser session
+ * renewed from the cached answer (renewedRefreshToken) gets a refresh token with half its life still ahead.
  */
-export function exchangedTokenCacheSeconds(expiresIn: number): number {
+export function exchangedTokenCacheSeconds(expiresIn: number, refreshExpiresIn: number): number {
   if (!(expiresIn > 0)) return 0;
-  return expiresIn > 60 ? Math.floor(expiresIn - 30) : Math.floor(expiresIn / 2);
+  const accessSeconds = expiresIn > 60 ? Math.floor(expiresIn - 30) : Math.floor(expiresIn / 2);
+  return refreshExpiresIn > 0 ? Math.min(accessSeconds, Math.floor(refreshExpiresIn / 2)) : accessSeconds;
 }
 
 /** Keycloak's token-endpoint answer, as the exchange handler relays it. */
 export type Exchanged =
-  | { readonly ok: true; readonly accessToken: string; readonly expiresIn: number }
+  | {
+      readonly ok: true;
+      readonly accessToken: string;
+      readonly expiresIn: number;
+      /** The refresh token Keycloak rotated to, when it handed one out (refresh grants). */
+      readonly refreshToken: string | null;
+      /** Seconds until that refresh token expires; 0 when it does not (offline tokens) or there is none. */
+      readonly refreshExpiresIn: number;
+    }
   | { readonly ok: false; readonly status: 401 | 503; readonly reason: string };
 
 export function interpretTokenResponse(status: number, body: string): Exchanged {
   if (status === 400 || status === 401) return { ok: false, status: 401, reason: 'credentials rejected' };
   if (status !== 200) return { ok: false, status: 503, reason: status === 0 ? 'no answer' : `status ${status}` };
-  let reply: { [name: string]: unknown } | null = null;
-  try {
-    reply = JSON.parse(body);
-  } catch (e) {
-    reply = null;
-  }
-  if (reply === null || typeof reply !== 'object' || typeof reply.access_token !== 'string' || typeof reply.expires_in !== 'number') {
+  const reply = parseJsonObject(body);
+  if (reply === null || typeof reply.access_token !== 'string' || typeof reply.expires_in !== 'number') {
     return { ok: false, status: 503, reason: 'unexpected token response' };
   }
-  return { ok: true, accessToken: reply.access_token, expiresIn: reply.expires_in };
+  return {
+    ok: true,
+    accessToken: reply.access_token,
+    expiresIn: reply.expires_in,
+    refreshToken: typeof reply.refresh_token === 'string' ? reply.refresh_token : null,
+    refreshExpiresIn: typeof reply.refresh_expires_in === 'number' ? reply.refresh_expires_in : 0,
+  };
+}
+
+/** What the exchange cache keeps, sealed: the access token and the refresh token Keycloak rotated to. */
+export interface ExchangePayload {
+  readonly accessToken: string;
+  readonly refreshToken: string | null;
+}
+
+export function exchangePayload(exchanged: ExchangePayload): string {
+  return JSON.stringify({ access_token: exchanged.accessToken, refresh_token: exchanged.refreshToken });
+}
+
+export function openExchangePayload(text: string): ExchangePayload | null {
+  const payload = parseJsonObject(text);
+  if (payload === null || typeof payload.access_token !== 'string') return null;
+  return { accessToken: payload.access_token, refreshToken: typeof payload.refresh_token === 'string' ? payload.refresh_token : null };
+}
+
+export type ExchangeAnswer = { readonly ok: true; readonly sealed: string } | { readonly ok: false; readonly refusal: Refusal };
+
+/** The exchange location's answer to the gate: the sealed payload, or why the credential gets no token. */
+export function interpretExchangeAnswer(status: number, body: string): ExchangeAnswer {
+  if (status === 401) return { ok: false, refusal: { kind: 'invalid-credentials', detail: '' } };
+  if (status === 429) return { ok: false, refusal: { kind: 'too-many-attempts', detail: '' } };
+  const answer = status === 200 ? parseJsonObject(body) : null;
+  if (answer === null || typeof answer.sealed !== 'string') {
+    return { ok: false, refusal: { kind: 'keycloak-unavailable', detail: `token exchange ${status}` } };
+  }
+  return { ok: true, sealed: answer.sealed };
 }

@@ -2,6 +2,7 @@
  * The UMA decision request and the meaning of Keycloak's answer. Anything that is not a clear, well-formed
  * answer is a refusal: the gate fails closed.
  */
+import { parseJsonObject } from './json-object';
 import type { Permission } from './permissions';
 import type { Refusal } from './refusals';
 
@@ -50,23 +51,12 @@ function refused(kind: Refusal['kind'], detail: string, logLine?: string): Decis
   return { allowed: false, refusal: { kind, detail }, logLine };
 }
 
-function parseObject(body: string): { [name: string]: unknown } | null {
-  try {
-    const value: unknown = JSON.parse(body);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as { [name: string]: unknown })
-      : null;
-  } catch (e) {
-    return null;
-  }
-}
-
 /**
  * Maps Keycloak's reply to the decision request. `status` 0 means nginx got no HTTP answer at all
  * (connection refused, timeout): the internal location then reports 502/504, which land here as 5xx.
  */
 export function interpretDecision(permission: Permission, status: number, body: string): Decision {
-  const reply = parseObject(body);
+  const reply = parseJsonObject(body);
   const error = reply !== null && typeof reply.error === 'string' ? reply.error : '';
   if (status === 200) {
     if (reply !== null && reply.result === true) return { allowed: true };

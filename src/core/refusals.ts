@@ -107,9 +107,11 @@ export const SIGNALLED_REFUSAL_HEADERS = ['WWW-Authenticate', 'Retry-After', 'Al
 const MAX_DETAIL_LENGTH = 300;
 
 /**
- * `bearerRealm` names the protection space in `WWW-Authenticate` (RFC 6750 section 3).
+ * `bearerRealm` names the protection space in `WWW-Authenticate` (RFC 6750 section 3). `requestId` is nginx's
+ * `$request_id`: it ends the message the mlflow client prints and is the audit log's `request_id`, so a user's
+ * error message leads to its audit line.
  */
-export function renderRefusal(refusal: Refusal, bearerRealm: string): RenderedRefusal {
+export function renderRefusal(refusal: Refusal, bearerRealm: string, requestId: string): RenderedRefusal {
   const spec = REFUSALS[refusal.kind];
   const detail = refusal.detail.length > MAX_DETAIL_LENGTH ? `${refusal.detail.slice(0, MAX_DETAIL_LENGTH)}…` : refusal.detail;
   const headers: { [name: string]: string } = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
@@ -121,6 +123,7 @@ export function renderRefusal(refusal: Refusal, bearerRealm: string): RenderedRe
   if (refusal.kind === 'invalid-credentials') headers['WWW-Authenticate'] = `Basic realm="${quotedRealm}", charset="UTF-8"`;
   if (spec.status === 503 || spec.status === 429) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
   if (refusal.kind === 'method-not-allowed') headers.Allow = detail;
-  const body = asciiJson({ error_code: spec.code, message: spec.message.replace('%s', () => detail) });
+  const message = `${spec.message.replace('%s', () => detail)} (request id ${requestId})`;
+  const body = asciiJson({ error_code: spec.code, message, request_id: requestId });
   return { status: spec.status, body, headers };
 }

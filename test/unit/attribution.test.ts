@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTED_RULES, attributeBody, attributionOf } from '../../src/core/attribution';
+import { ATTRIBUTE_LOCATION, ATTRIBUTED_RULES, attributeBody, attributedTarget, attributionOf, proxyRoute } from '../../src/core/attribution';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 
 const tags = (body: string) => (JSON.parse(body) as { tags: { key: string; value: string }[] }).tags;
@@ -45,5 +45,21 @@ describe('attribution', () => {
     expect(attributeBody('/api/2.0/mlflow/runs/create', 'not json', 'ada')).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
     expect(attributeBody('/api/2.0/mlflow/runs/create', '[1]', 'ada')).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
     expect(attributeBody('/api/2.0/mlflow/runs/create', '{"tags":"x"}', 'ada')).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
+  });
+
+  it('sends allowed POSTs of attributed rules through the helper server, everything else to MLflow', () => {
+    expect(proxyRoute('POST', '/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/runs/create?x=1')).toEqual({
+      upstream: 'helper',
+      target: `${ATTRIBUTE_LOCATION}/api/2.0/mlflow/runs/create?x=1`,
+    });
+    expect(proxyRoute('GET', '/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/runs/create')).toEqual({ upstream: 'mlflow', target: '/api/2.0/mlflow/runs/create' });
+    expect(proxyRoute('POST', '/api/2.0/mlflow/runs/update', '/api/2.0/mlflow/runs/update')).toEqual({ upstream: 'mlflow', target: '/api/2.0/mlflow/runs/update' });
+  });
+
+  it('reads back the target MLflow is to receive at the helper server', () => {
+    expect(attributedTarget(`${ATTRIBUTE_LOCATION}/api/2.0/mlflow/runs/create?a=1&b=2`)).toEqual({ path: '/api/2.0/mlflow/runs/create', query: 'a=1&b=2' });
+    expect(attributedTarget(`${ATTRIBUTE_LOCATION}/ajax-api/2.0/mlflow/runs/set-tag`)).toEqual({ path: '/ajax-api/2.0/mlflow/runs/set-tag', query: '' });
+    expect(attributedTarget('/api/2.0/mlflow/runs/create')).toBeNull();
+    expect(attributedTarget(`${ATTRIBUTE_LOCATION}x/api`)).toBeNull();
   });
 });

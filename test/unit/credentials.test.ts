@@ -4,8 +4,11 @@ import {
   exchangeCacheKey,
   exchangedTokenCacheSeconds,
   exchangeSealingMaterial,
+  exchangePayload,
+  interpretExchangeAnswer,
   interpretTokenResponse,
   isBasic,
+  openExchangePayload,
   rateLimitSubject,
   tokenRequestBody,
 } from '../../src/core/credentials';
@@ -89,11 +92,43 @@ describe('token exchange', () => {
   });
 
   it('reuses a token until 30 s before it expires, or for half the life of a short one', () => {
-    expect([300, 61, 60, 20, 0, -5].map(exchangedTokenCacheSeconds)).toEqual([270, 31, 30, 10, 0, 0]);
+    expect([300, 61, 60, 20, 0, -5].map((expiresIn) => exchangedTokenCacheSeconds(expiresIn, 0))).toEqual([270, 31, 30, 10, 0, 0]);
+  });
+
+  it('reuses it for at most half the life of a rotated refresh token that expires', () => {
+    expect(exchangedTokenCacheSeconds(300, 1800)).toBe(270);
+    expect(exchangedTokenCacheSeconds(300, 60)).toBe(30);
+    expect(exchangedTokenCacheSeconds(300, 0)).toBe(270);
+  });
+
+  it('seals the access token with the rotated refresh token, and opens only that shape', () => {
+    const payload = { accessToken: 'a.b.c', refreshToken: 'r.s.t' };
+    expect(openExchangePayload(exchangePayload(payload))).toEqual(payload);
+    expect(openExchangePayload(exchangePayload({ accessToken: 'a.b.c', refreshToken: null }))).toEqual({ accessToken: 'a.b.c', refreshToken: null });
+    expect(openExchangePayload('a.b.c')).toBeNull();
+    expect(openExchangePayload('{"refresh_token":"r"}')).toBeNull();
+  });
+
+  it('reads the exchange location: sealed tokens, rejected credentials, limits, anything else unavailable', () => {
+    expect(interpretExchangeAnswer(200, '{"sealed":"xyz"}')).toEqual({ ok: true, sealed: 'xyz' });
+    expect(interpretExchangeAnswer(401, '')).toMatchObject({ ok: false, refusal: { kind: 'invalid-credentials' } });
+    expect(interpretExchangeAnswer(429, '<html>')).toMatchObject({ ok: false, refusal: { kind: 'too-many-attempts' } });
+    expect(interpretExchangeAnswer(200, '{"sealed":1}')).toMatchObject({ ok: false, refusal: { kind: 'keycloak-unavailable' } });
+    expect(interpretExchangeAnswer(500, '')).toMatchObject({ ok: false, refusal: { kind: 'keycloak-unavailable', detail: 'token exchange 500' } });
   });
 
   it('maps Keycloak answers: rejected credentials are 401, anything unexpected is unavailable', () => {
-    expect(interpretTokenResponse(200, '{"access_token":"a.b.c","expires_in":300}')).toEqual({ ok: true, accessToken: 'a.b.c', expiresIn: 300 });
+    expect(interpretTokenResponse(200, '{"access_token":"a.b.c","expires_in":300}')).toEqual({
+      ok: true,
+      accessToken: 'a.b.c',
+      expiresIn: 300,
+      refreshToken: null,
+      refreshExpiresIn: 0,
+    });
+    expect(interpretTokenResponse(200, '{"access_token":"a.b.c","expires_in":300,"refresh_token":"r.s.t","refresh_expires_in":1800}')).toMatchObject({
+      refreshToken: 'r.s.t',
+      refreshExpiresIn: 1800,
+    });
     expect(interpretTokenResponse(401, '{"error":"invalid_client"}')).toMatchObject({ ok: false, status: 401 });
     expect(interpretTokenResponse(400, '{"error":"invalid_grant"}')).toMatchObject({ ok: false, status: 401 });
     expect(interpretTokenResponse(200, '<html>')).toMatchObject({ ok: false, status: 503 });

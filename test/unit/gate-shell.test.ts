@@ -1,13 +1,16 @@
+/// <reference path="../../node_modules/njs-types/ngx_http_js_module.d.ts" />
 /**
  * The njs shell with a fake njs request object: what it hands nginx for an allowed request, a refusal, and
- * an exception (which must become a 500 refusal, so the request is never proxied).
+ * an exception (which must become a 500 refusal, so the request is never proxied); the handler frame around
+ * every handler; and the handler list nginx/*.conf names.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { projectRoot } from '../../scripts/nginx.mjs';
 import { MLFLOW_ROUTES } from '../../src/core/mlflow-routes';
-import gate from '../../src/njs/gate';
+import { confHandlerNames } from '../../scripts/conf-handlers.mjs';
+import gate from '../../src/njs/handlers';
 
 /** Like nginx's js_preload_object: parsed JSON, frozen, and without prototype chains. */
 function preloaded(value: unknown): unknown {
@@ -40,11 +43,14 @@ function fakeRequest(target: string, subrequest: () => Promise<{ status: number;
     variables: {
       request_method: 'GET',
       request_uri: target,
+      request_id: 'f00d',
       mlflow_gate_issuer: issuer,
       scheme: 'https',
       http_host: 'gate',
     } as Record<string, string>,
     headersIn: {} as Record<string, string>,
+    uri: target,
+    args: {} as Record<string, string>,
     rawHeadersIn: [
       ['Host', 'gate'],
       ['Authorization', `Bearer ${token}`],
@@ -94,7 +100,7 @@ describe('authorize (njs shell)', () => {
     const r = await authorize(fakeRequest('/api/2.0/mlflow/experiments/get', async () => ({ status: 403, responseText: '{"error":"access_denied"}' })));
     expect(r.return).toHaveBeenCalledWith(403);
     expect(r.headersOut['X-Mlflow-Gate-Status']).toBe('403');
-    expect(JSON.parse(r.headersOut['X-Mlflow-Gate-Body'])).toMatchObject({ error_code: 'PERMISSION_DENIED' });
+    expect(JSON.parse(r.headersOut['X-Mlflow-Gate-Body'])).toMatchObject({ error_code: 'PERMISSION_DENIED', request_id: 'f00d' });
     expect(r.headersOut['X-Mlflow-Gate-Target']).toBeUndefined();
   });
 
@@ -108,5 +114,54 @@ describe('authorize (njs shell)', () => {
     expect(r.return).not.toHaveBeenCalledWith(204);
     expect(r.headersOut['X-Mlflow-Gate-Status']).toBe('500');
     expect(r.error).toHaveBeenCalledWith(expect.stringContaining('subrequest failed'));
+  });
+});
+
+describe('the handler frame', () => {
+  it('renders an exception in any content handler as MLflow JSON with the request id', async () => {
+    const r = fakeRequest('/_mlflow_gate/whoami', async () => {
+      throw new Error('subrequest failed');
+    });
+    await gate.whoami(r as unknown as NginxHTTPRequest);
+    expect(r.return).toHaveBeenCalledTimes(1);
+    const [status, body] = r.return.mock.calls[0] as unknown as [number, string];
+    expect(status).toBe(500);
+    expect(JSON.parse(body)).toMatchObject({ error_code: 'INTERNAL_ERROR', request_id: 'f00d' });
+    expect(r.headersOut['X-Request-Id']).toBe('f00d');
+    expect(r.headersOut['Content-Type']).toBe('application/json');
+    expect(r.error).toHaveBeenCalledWith(expect.stringContaining('subrequest failed'));
+  });
+
+  it('refuses with 500 JSON when the settings are broken, for every content handler', async () => {
+    const contentHandlers = ['attribute', 'callback', 'exchange', 'health', 'loginSettings', 'logout', 'whoami'] as const;
+    for (const name of contentHandlers) {
+      const r = fakeRequest('/x', async () => ({ status: 200, responseText: '{}' }));
+      r.variables.mlflow_gate_issuer = 'not a realm';
+      await gate[name](r as unknown as NginxHTTPRequest);
+      expect(r.return, name).toHaveBeenCalledWith(500, expect.stringContaining('"request_id":"f00d"'));
+      expect(r.subrequest, name).not.toHaveBeenCalled();
+    }
+  });
+
+  it('answers the gate\'s own information with the request id', async () => {
+    const r = fakeRequest('/_mlflow_gate/login', async () => ({ status: 200, responseText: '{}' }));
+    await gate.loginSettings(r as unknown as NginxHTTPRequest);
+    expect(r.return).toHaveBeenCalledWith(200, JSON.stringify({ issuer, client_id: 'mlflow-cli' }));
+    expect(r.headersOut['X-Request-Id']).toBe('f00d');
+  });
+
+  it('yields an empty variable instead of throwing in js_set handlers', () => {
+    const r = fakeRequest('/x', async () => ({ status: 200, responseText: '{}' }));
+    r.variables.mlflow_gate_issuer = 'https://sso.example/realms/mlflow';
+    expect(gate.issuerHost(r as unknown as NginxHTTPRequest)).toBe('sso.example');
+    expect(gate.issuerPath(r as unknown as NginxHTTPRequest)).toBe('/realms/mlflow');
+    r.variables.mlflow_gate_issuer = 'nonsense';
+    expect(gate.issuerHost(r as unknown as NginxHTTPRequest)).toBe('');
+  });
+});
+
+describe('handlers', () => {
+  it('are exactly those nginx/*.conf names', () => {
+    expect(Object.keys(gate).sort()).toEqual(confHandlerNames(join(projectRoot, 'nginx')));
   });
 });

@@ -2,43 +2,46 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFUSALS, renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../../src/core/refusals';
-import type { RefusalKind } from '../../src/core/refusals';
+import type { Refusal, RefusalKind } from '../../src/core/refusals';
 import { projectRoot } from '../../scripts/nginx.mjs';
 
 describe('renderRefusal', () => {
   it('renders every refusal as an MLflow error body', () => {
     (Object.keys(REFUSALS) as RefusalKind[]).forEach((kind) => {
-      const rendered = renderRefusal({ kind, detail: 'runs#write' }, 'mlflow');
+      const rendered = renderRefusal({ kind, detail: 'runs#write' }, 'mlflow', 'req-1');
       const body = JSON.parse(rendered.body);
-      expect(Object.keys(body).sort()).toEqual(['error_code', 'message']);
+      expect(Object.keys(body).sort()).toEqual(['error_code', 'message', 'request_id']);
       expect(body.message).not.toContain('%s');
+      // The mlflow client prints the message only: it must lead to the audit line too.
+      expect(body.message).toMatch(/ \(request id req-1\)$/);
+      expect(body.request_id).toBe('req-1');
       expect(rendered.headers['Content-Type']).toBe('application/json');
       expect(rendered.status).toBe(REFUSALS[kind].status);
     });
   });
 
   it('challenges with WWW-Authenticate on 401 only', () => {
-    expect(renderRefusal({ kind: 'no-token', detail: '' }, 'mlflow').headers['WWW-Authenticate']).toBe('Bearer realm="mlflow"');
-    expect(renderRefusal({ kind: 'invalid-token', detail: 'x' }, 'mlflow').headers['WWW-Authenticate']).toBe(
+    expect(renderRefusal({ kind: 'no-token', detail: '' }, 'mlflow', 'req-1').headers['WWW-Authenticate']).toBe('Bearer realm="mlflow"');
+    expect(renderRefusal({ kind: 'invalid-token', detail: 'x' }, 'mlflow', 'req-1').headers['WWW-Authenticate']).toBe(
       'Bearer realm="mlflow", error="invalid_token"',
     );
-    expect(renderRefusal({ kind: 'forbidden', detail: 'runs#write' }, 'mlflow').headers['WWW-Authenticate']).toBeUndefined();
+    expect(renderRefusal({ kind: 'forbidden', detail: 'runs#write' }, 'mlflow', 'req-1').headers['WWW-Authenticate']).toBeUndefined();
   });
 
   it('lists the allowed methods on 405', () => {
-    const rendered = renderRefusal({ kind: 'method-not-allowed', detail: 'GET, HEAD' }, 'mlflow');
+    const rendered = renderRefusal({ kind: 'method-not-allowed', detail: 'GET, HEAD' }, 'mlflow', 'req-1');
     expect(rendered.status).toBe(405);
     expect(rendered.headers.Allow).toBe('GET, HEAD');
   });
 
   it('asks clients to retry later when Keycloak is unavailable', () => {
-    const rendered = renderRefusal({ kind: 'keycloak-unavailable', detail: 'status 502' }, 'mlflow');
+    const rendered = renderRefusal({ kind: 'keycloak-unavailable', detail: 'status 502' }, 'mlflow', 'req-1');
     expect(rendered.status).toBe(503);
     expect(rendered.headers['Retry-After']).toMatch(/^\d+$/);
   });
 
   it('keeps details literal and bounded', () => {
-    const body = JSON.parse(renderRefusal({ kind: 'bad-request', detail: `$& ${'x'.repeat(1000)}` }, 'mlflow').body);
+    const body = JSON.parse(renderRefusal({ kind: 'bad-request', detail: `$& ${'x'.repeat(1000)}` }, 'mlflow', 'req-1').body);
     expect(body.message).toContain('$& xxx');
     expect(body.message.length).toBeLessThan(400);
   });
@@ -56,7 +59,7 @@ describe('nginx/mlflow-uma-gate.locations.conf', () => {
 
   it('sends back every header a refusal carries', () => {
     (Object.keys(REFUSALS) as RefusalKind[]).forEach((kind) => {
-      Object.keys(renderRefusal({ kind, detail: 'GET, HEAD' }, 'mlflow').headers).forEach((name) => {
+      Object.keys(renderRefusal({ kind, detail: 'GET, HEAD' }, 'mlflow', 'req-1').headers).forEach((name) => {
         if (name !== 'Content-Type' && name !== 'Cache-Control') expect(SIGNALLED_REFUSAL_HEADERS).toContain(name);
       });
     });
@@ -67,15 +70,25 @@ describe('nginx/mlflow-uma-gate.locations.conf', () => {
     });
   });
 
-  it('answers for MLflow with the bodies the gate renders', () => {
-    answeredByNginx.forEach((kind) => {
-      const rendered = renderRefusal({ kind, detail: '' }, 'mlflow');
+  it('answers for MLflow, and for a gate that failed, with the bodies the gate renders (and nginx\'s request id)', () => {
+    const refusals: Refusal[] = [
+      ...answeredByNginx.map((kind) => ({ kind, detail: '' })),
+      { kind: 'internal', detail: 'see the NGINX error log' },
+    ];
+    refusals.forEach((refusal) => {
+      const rendered = renderRefusal(refusal, 'mlflow', '$request_id');
       expect(conf).toContain(`return ${rendered.status} '${rendered.body}';`);
     });
   });
 
+  it('names the request id on every answer of the gate itself', () => {
+    const locations = conf.split(/\n(?=location )/).filter((block) => /\breturn \d{3}\b/.test(block));
+    expect(locations.length).toBeGreaterThan(2);
+    locations.forEach((block) => expect(block).toContain('add_header X-Request-Id $request_id always;'));
+  });
+
   it('keeps refusal bodies ASCII, since they travel in a header', () => {
-    const body = renderRefusal({ kind: 'bad-request', detail: 'caf\u00e9 \u2603 ' + 'x'.repeat(400) }, 'mlflow').body;
+    const body = renderRefusal({ kind: 'bad-request', detail: 'caf\u00e9 \u2603 ' + 'x'.repeat(400) }, 'mlflow', 'req-1').body;
     expect(body).toMatch(/^[\x20-\x7e]*$/);
     expect(JSON.parse(body).message).toContain('caf\u00e9 \u2603');
   });

@@ -1,0 +1,293 @@
+/**
+ * Every setting of the gate, described once: its default, what a value may be, what it means and where it
+ * applies. A setting `<name>` is the nginx variable `$mlflow_gate_<name>` where the gate reads it, and the
+ * placeholder `MLFLOW_GATE_<NAME>` where nginx/nginx.conf.template takes it from the environment. readConfig
+ * (./config.ts), the template defaults (scripts/nginx.mjs, nginx/template-defaults.env) and the README's
+ * configuration tables (npm run docs:settings) are derived from these descriptors.
+ *
+ * njs 0.7.9 evaluates this module's top level on every request, so it holds only the descriptors the gate reads;
+ * the template-only ones are left out of the bundle (nothing the gate runs refers to them).
+ */
+
+export const VARIABLE_PREFIX = 'mlflow_gate_';
+
+/** What a setting's value may be, in words: a column of the README and the end of an error message. */
+export interface Kind {
+  readonly description: string;
+}
+
+/** A kind the gate reads: `parse` gives the value, or null when the text is not one. */
+export interface ParsedKind<T> extends Kind {
+  parse(text: string): T | null;
+}
+
+/**
+ * Where a value comes from when nobody sets one: the default (an empty one means "not set"), or, for a setting
+ * without, who must give it: the operator, or the installation (where files, logs and sockets live on that
+ * machine; docker-compose.yml and scripts/nginx.mjs give those).
+ */
+export type Origin = { readonly default: string } | { readonly default: null; readonly givenBy: 'operator' | 'installation' };
+
+export type Setting<K extends Kind = Kind> = Origin & {
+  readonly kind: K;
+  /** What it does, for the README (markdown). */
+  readonly meaning: string;
+};
+
+/** A setting the gate reads at run time from `$mlflow_gate_<name>`. */
+export type GateSetting<T> = Setting<ParsedKind<T>> & {
+  /** Whether nginx/nginx.conf.template sets the variable from `MLFLOW_GATE_<NAME>`. */
+  readonly template: boolean;
+};
+
+export interface Issuer {
+  /** The issuer as tokens carry it in `iss`. */
+  readonly url: string;
+  /** `host[:port]`: the Host header Keycloak is asked with. */
+  readonly host: string;
+  /** The realm's path on Keycloak, e.g. `/realms/mlflow`. */
+  readonly path: string;
+  readonly realm: string;
+}
+
+// The realm's issuer URL: `<scheme>://<host[:port]>[/<relative path>]/realms/<realm>`.
+const ISSUER_URL = /^https?:\/\/([^/?#@]+)((?:\/[^/?#]+)*\/realms\/([^/?#]+))$/;
+
+export function parseIssuer(issuer: string): Issuer | null {
+  const parts = ISSUER_URL.exec(issuer);
+  return parts === null ? null : { url: issuer, host: parts[1], path: parts[2], realm: decodeURIComponent(parts[3]) };
+}
+
+const SECONDS_PER_UNIT: { [unit: string]: number } = { '': 1, s: 1, m: 60, h: 3600 };
+
+/** An nginx time such as `30s`, `30`, `2m` or `1h`, in seconds; null when it is not one or not positive. */
+export function parseNginxSeconds(text: string): number | null {
+  const parts = /^(\d+)(s|m|h)?$/.exec(text);
+  if (parts === null) return null;
+  const seconds = parseInt(parts[1], 10) * SECONDS_PER_UNIT[parts[2] || ''];
+  return seconds > 0 ? seconds : null;
+}
+
+function onOrOff(text: string): boolean | null {
+  return text === 'on' ? true : text === 'off' ? false : null;
+}
+
+function asIs(text: string): string {
+  return text;
+}
+
+const ISSUER: ParsedKind<Issuer> = { description: 'a Keycloak realm URL (https://host/realms/name)', parse: parseIssuer };
+const CLIENT_ID: ParsedKind<string> = { description: 'a client id of the realm', parse: asIs };
+const CLIENT_IDS: ParsedKind<string[]> = {
+  description: 'client ids of the realm, separated by spaces or commas',
+  // match, not split: njs 0.7.9 takes over 100 µs to split on a regular expression.
+  parse: (text) => text.match(/[^\s,]+/g) || [],
+};
+const POSITIVE_NUMBER: ParsedKind<number> = {
+  description: 'a positive number',
+  parse: (text) => {
+    const number = parseInt(text, 10);
+    return number > 0 ? number : null;
+  },
+};
+const ON_OFF: ParsedKind<boolean> = { description: 'on or off', parse: onOrOff };
+const SECONDS: ParsedKind<number> = { description: 'a positive time (30s, 2m, 1h)', parse: parseNginxSeconds };
+const SESSION_KEY: ParsedKind<string> = {
+  description: 'empty, or at least 32 random bytes, base64-encoded',
+  parse: (text) => (text === '' || Buffer.from(text, 'base64').length >= 32 ? text : null),
+};
+
+/** The settings the gate reads, in the order readConfig checks them (and the README lists them). */
+export const GATE_SETTINGS = {
+  issuer: {
+    default: null,
+    givenBy: 'operator',
+    kind: ISSUER,
+    template: true,
+    meaning:
+      "The realm's issuer URL exactly as it appears in tokens' `iss`, e.g. `https://sso.example.com/realms/mlflow`. The gate derives the realm path and the Host it asks Keycloak with from it.",
+  },
+  resource_server: {
+    default: 'mlflow-gate',
+    kind: CLIENT_ID,
+    template: true,
+    meaning: 'Client id of the resource server (`audience` of the UMA request).',
+  },
+  accepted_clients: {
+    default: 'mlflow-cli mlflow-automation',
+    kind: CLIENT_IDS,
+    template: true,
+    meaning: "Clients whose tokens are accepted (`azp`, or one of `aud`). Keycloak's UMA grant does not check audience, so the gate does.",
+  },
+  max_token_bytes: {
+    default: '16384',
+    kind: POSITIVE_NUMBER,
+    template: false,
+    meaning: 'Larger Authorization headers get 401 without a Keycloak call.',
+  },
+  decision_cache: {
+    default: 'on',
+    kind: ON_OFF,
+    template: true,
+    meaning: '`off` asks Keycloak on every request (nothing is stored). See [Decision cache](#decision-cache).',
+  },
+  cache_allow_ttl: {
+    default: '30s',
+    kind: SECONDS,
+    template: true,
+    meaning: 'How long an allow is reused; keep `proxy_cache_valid 200` equal to it (the template sets both).',
+  },
+  session_key: {
+    default: '',
+    kind: SESSION_KEY,
+    template: true,
+    meaning:
+      'Seals the browser session cookies (`openssl rand -base64 32`). Empty turns browser login off: page loads get 401 like API calls.',
+  },
+  cookie_secure: {
+    default: 'on',
+    kind: ON_OFF,
+    template: true,
+    meaning: '`off` drops `Secure` from the cookies, for plain-http development on a host other than localhost.',
+  },
+  login_client: {
+    default: 'mlflow-cli',
+    kind: CLIENT_ID,
+    template: false,
+    meaning:
+      'The public client `mlflow-uma-gate login` and the browser login sign people in with (`GET /_mlflow_gate/login` tells the command).',
+  },
+} satisfies { readonly [name: string]: GateSetting<unknown> };
+
+export type GateSettingName = keyof typeof GATE_SETTINGS;
+
+const NGINX_TIME: Kind = { description: 'an nginx time (5s, 2m)' };
+const NGINX_SIZE: Kind = { description: 'an nginx size (10m, 1g)' };
+const HOST_PORT: Kind = { description: 'host:port' };
+const FILE: Kind = { description: 'a file' };
+const DIRECTORY: Kind = { description: 'a directory' };
+
+/** Settings of nginx itself: only nginx/nginx.conf.template has them, in directives that take no variables. */
+export const NGINX_SETTINGS = {
+  listen: {
+    default: null,
+    givenBy: 'installation',
+    kind: { description: 'an nginx listen address (80, 127.0.0.1:8000)' },
+    meaning: "The gate's `listen`.",
+  },
+  worker_processes: {
+    default: 'auto',
+    kind: { description: 'a number, or auto' },
+    meaning: '`worker_processes`.',
+  },
+  error_log: {
+    default: null,
+    givenBy: 'installation',
+    kind: FILE,
+    meaning: "NGINX's `error_log` (level `info`): configuration errors, Keycloak failures, missing permissions.",
+  },
+  access_log: {
+    default: null,
+    givenBy: 'installation',
+    kind: FILE,
+    meaning: "The `access_log` of the gate's server.",
+  },
+  audit_log: {
+    default: null,
+    givenBy: 'installation',
+    kind: FILE,
+    meaning: 'One JSON line per decision: see [Audit log](#audit-log).',
+  },
+  runtime_dir: {
+    default: null,
+    givenBy: 'installation',
+    kind: DIRECTORY,
+    meaning: "NGINX's temp files, the decision cache and the helper server's socket; the workers must be able to write there.",
+  },
+  bundle_dir: {
+    default: null,
+    givenBy: 'installation',
+    kind: DIRECTORY,
+    meaning: 'Holds `mlflow-uma-gate.js` and `mlflow-uma-gate-routes.json` (`js_path`, `js_preload_object`).',
+  },
+  conf_dir: {
+    default: null,
+    givenBy: 'installation',
+    kind: DIRECTORY,
+    meaning: 'Holds the snippets `mlflow-uma-gate.{http,locations,helper}.conf`.',
+  },
+  keycloak_upstream: {
+    default: null,
+    givenBy: 'operator',
+    kind: HOST_PORT,
+    meaning: "Keycloak's HTTP address (upstream `mlflow_gate_keycloak`).",
+  },
+  mlflow_upstream: {
+    default: null,
+    givenBy: 'operator',
+    kind: HOST_PORT,
+    meaning: 'The MLflow tracking server (upstream `mlflow_gate_mlflow`); nothing but the gate may reach it.',
+  },
+  mlflow_connect_timeout: {
+    default: '5s',
+    kind: NGINX_TIME,
+    meaning: '`proxy_connect_timeout` towards MLflow: past it, 502 in MLflow JSON.',
+  },
+  mlflow_read_timeout: {
+    default: '300s',
+    kind: NGINX_TIME,
+    meaning: '`proxy_read_timeout` and `proxy_send_timeout` towards MLflow (long artifact transfers): past it, 504 in MLflow JSON.',
+  },
+  cache_deny_ttl: {
+    default: '5s',
+    kind: NGINX_TIME,
+    meaning: 'How long a deny is reused (`proxy_cache_valid 403`).',
+  },
+  cache_zone_size: {
+    default: '10m',
+    kind: NGINX_SIZE,
+    meaning: "The decision cache's `keys_zone` in memory, about 8,000 decisions per megabyte.",
+  },
+  cache_max_size: {
+    default: '100m',
+    kind: NGINX_SIZE,
+    meaning: "The decision cache's `max_size` on disk; when full, NGINX evicts the least recently used decisions.",
+  },
+} satisfies { readonly [name: string]: Setting };
+
+/** A setting with its name and where it applies, for the README, the template defaults and the tests. */
+export type NamedSetting = Setting & {
+  readonly name: string;
+  /** The gate reads `$mlflow_gate_<name>`. */
+  readonly gate: boolean;
+  /** nginx/nginx.conf.template has the placeholder `MLFLOW_GATE_<NAME>`. */
+  readonly template: boolean;
+};
+
+/** Every setting: the gate's, then nginx's own. */
+export function allSettings(): NamedSetting[] {
+  const all: NamedSetting[] = [];
+  for (const name in GATE_SETTINGS) {
+    const setting: GateSetting<unknown> = GATE_SETTINGS[name as GateSettingName];
+    all.push({ ...setting, name, gate: true });
+  }
+  for (const name in NGINX_SETTINGS) {
+    const setting: Setting = NGINX_SETTINGS[name as keyof typeof NGINX_SETTINGS];
+    all.push({ ...setting, name, gate: false, template: true });
+  }
+  return all;
+}
+
+/** The template's name of a setting: the variable's name, upper-cased. */
+export function templatePlaceholder(name: string): string {
+  return (VARIABLE_PREFIX + name).toUpperCase();
+}
+
+/** `MLFLOW_GATE_<NAME>` → default, for every template setting that has one. */
+export function templateDefaults(): { [placeholder: string]: string } {
+  const defaults: { [placeholder: string]: string } = {};
+  allSettings().forEach((setting) => {
+    if (setting.template && setting.default !== null) defaults[templatePlaceholder(setting.name)] = setting.default;
+  });
+  return defaults;
+}

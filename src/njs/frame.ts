@@ -1,0 +1,111 @@
+/// <reference path="../../node_modules/njs-types/ngx_http_js_module.d.ts" />
+/**
+ * The one frame every handler nginx calls runs in: the settings are read once, any exception becomes the
+ * `internal` refusal (logged, never proxied), every refusal is rendered by src/core/refusals.ts with the
+ * request id, and every answer the gate gives itself carries `X-Request-Id`. How a refusal travels is the
+ * handler's channel: content handlers answer it, the `auth_request` handler signals it to nginx.
+ */
+import type { AuditRecord } from '../core/audit';
+import { newAuditRecord } from '../core/audit';
+import type { GateConfig } from '../core/config';
+import { readConfig, VARIABLE_PREFIX } from '../core/config';
+import type { Refusal, RenderedRefusal } from '../core/refusals';
+import { renderRefusal } from '../core/refusals';
+
+/** What the frame knows before the settings are read (a configuration error is refused with it too). */
+export interface FrameBasics {
+  /** nginx's `$request_id`: in every refusal body, the audit log and `X-Request-Id`. */
+  readonly requestId: string;
+  /** What the audit log records of this request (only the authorize handler hands it to nginx). */
+  readonly audit: AuditRecord;
+}
+
+export interface Frame extends FrameBasics {
+  readonly r: NginxHTTPRequest;
+  readonly config: GateConfig;
+  /** Answers with a refusal, through this handler's channel. */
+  readonly refuse: (refusal: Refusal) => void;
+}
+
+/** How a handler's refusals reach the client. */
+export type RefusalChannel = (r: NginxHTTPRequest, rendered: RenderedRefusal, refusal: Refusal, frame: FrameBasics) => void;
+
+// The realm a refusal names before the settings could be read.
+const UNCONFIGURED_REALM = 'mlflow';
+
+export function gateVariable(r: NginxHTTPRequest, name: string): string | undefined {
+  const value = r.variables[VARIABLE_PREFIX + name];
+  return value === undefined ? undefined : String(value);
+}
+
+function refuseWith(r: NginxHTTPRequest, channel: RefusalChannel, basics: FrameBasics, bearerRealm: string, refusal: Refusal): void {
+  channel(r, renderRefusal(refusal, bearerRealm, basics.requestId), refusal, basics);
+}
+
+/** Wraps a handler in the frame; `channel` is how its refusals travel. */
+export function handler(run: (frame: Frame) => Promise<void> | void, channel: RefusalChannel): (r: NginxHTTPRequest) => Promise<void> {
+  return async function framed(r: NginxHTTPRequest): Promise<void> {
+    const basics: FrameBasics = {
+      // The helper server names the id of the gate's request it serves (mlflow-uma-gate.helper.conf).
+      requestId: gateVariable(r, 'request_id') || String(r.variables.request_id),
+      audit: newAuditRecord(String(r.variables.request_method), String(r.variables.request_uri)),
+    };
+    const settings = readConfig((name) => gateVariable(r, name));
+    if (!settings.ok) {
+      r.error(`mlflow-uma-gate: configuration error: ${settings.problem}`);
+      refuseWith(r, channel, basics, UNCONFIGURED_REALM, { kind: 'internal', detail: 'gate configuration error' });
+      return;
+    }
+    const config = settings.config;
+    const frame: Frame = {
+      r,
+      config,
+      requestId: basics.requestId,
+      audit: basics.audit,
+      refuse: (refusal) => refuseWith(r, channel, basics, config.bearerRealm, refusal),
+    };
+    try {
+      await run(frame);
+    } catch (e) {
+      r.error(`mlflow-uma-gate: exception in ${r.uri}: ${e}`);
+      frame.refuse({ kind: 'internal', detail: 'exception, see the NGINX error log' });
+    }
+  };
+}
+
+/** A `js_set` handler: an exception is logged and yields an empty value, which the conf treats as unusable. */
+export function variable(run: (r: NginxHTTPRequest) => string): (r: NginxHTTPRequest) => string {
+  return function framedVariable(r: NginxHTTPRequest): string {
+    try {
+      return run(r);
+    } catch (e) {
+      r.error(`mlflow-uma-gate: exception while evaluating a variable: ${e}`);
+      return '';
+    }
+  };
+}
+
+/** Every Authorization header value the client sent, as a list (a repeated header is refused, never merged). */
+export function authorizationHeaders(r: NginxHTTPRequest): string[] {
+  return r.rawHeadersIn.filter((header) => String(header[0]).toLowerCase() === 'authorization').map((header) => String(header[1]));
+}
+
+export const JSON_HEADERS: { readonly [name: string]: string } = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+
+/** The gate's own answer (content handlers), with its request id. */
+export function send(frame: Frame, status: number, headers: { readonly [name: string]: string }, body: string): void {
+  answer(frame.r, frame, status, headers, body);
+}
+
+function answer(r: NginxHTTPRequest, basics: FrameBasics, status: number, headers: { readonly [name: string]: string }, body: string): void {
+  Object.keys(headers).forEach((name) => {
+    r.headersOut[name] = headers[name];
+  });
+  r.headersOut['X-Request-Id'] = basics.requestId;
+  r.return(status, body);
+}
+
+/** The channel of content handlers: the refusal is the response. */
+export function respond(r: NginxHTTPRequest, rendered: RenderedRefusal, _refusal: Refusal, basics: FrameBasics): void {
+  answer(r, basics, rendered.status, rendered.headers, rendered.body);
+}

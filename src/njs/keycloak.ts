@@ -1,0 +1,144 @@
+/**
+ * The gate's calls to Keycloak, all through internal locations of nginx/mlflow-uma-gate.locations.conf (nginx's
+ * upstream keepalive, timeouts and cache), and the `js_set` values those locations are addressed with.
+ */
+import type { Caller } from '../core/authorize';
+import { parseIssuer } from '../core/config';
+import type { Credential } from '../core/credentials';
+import {
+  exchangeCacheKey,
+  exchangeSealingMaterial,
+  interpretExchangeAnswer,
+  openExchangePayload,
+  rateLimitSubject,
+  tokenRequestBody,
+} from '../core/credentials';
+import type { Decision, Permissions } from '../core/decision';
+import { decisionRequestBody, decisionSubrequestArgs, interpretDecision, interpretPermissions, permissionsRequestBody } from '../core/decision';
+import type { Permission } from '../core/permissions';
+import type { Refusal } from '../core/refusals';
+import type { AccessTokenClaims } from '../core/token';
+import { checkBearerToken } from '../core/token';
+import type { Frame } from './frame';
+import { gateVariable, variable } from './frame';
+import { sha256Hex, unseal } from './sealing';
+
+export const KEYCLOAK_LOCATIONS = {
+  decision: '/_mlflow_gate/keycloak/decision',
+  discovery: '/_mlflow_gate/keycloak/discovery',
+  exchange: '/_mlflow_gate/keycloak/exchange',
+  token: '/_mlflow_gate/keycloak/token',
+  permissions: '/_mlflow_gate/keycloak/permissions',
+  code: '/_mlflow_gate/keycloak/code',
+  logout: '/_mlflow_gate/keycloak/logout',
+} as const;
+
+export type Identified =
+  | {
+      readonly ok: true;
+      readonly token: string;
+      readonly claims: AccessTokenClaims;
+      /** The refresh token Keycloak rotated to in the exchange, if there was one (renews a browser session). */
+      readonly refreshToken: string | null;
+    }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+function refused(refusal: Refusal): Identified {
+  return { ok: false, refusal };
+}
+
+function bodyOf(reply: NginxHTTPRequest): string {
+  return reply.responseText ? String(reply.responseText) : '';
+}
+
+/**
+ * Basic credentials (or a browser session) → an access token, through the exchange location: nginx's cache
+ * answers repeats (keyed and sealed by the credential), misses go through the rate-limited helper server.
+ */
+async function exchangeCredential(frame: Frame, credential: Credential, nowSeconds: number): Promise<Identified> {
+  const body = tokenRequestBody(credential);
+  const started = Date.now();
+  const reply = await frame.r.subrequest(KEYCLOAK_LOCATIONS.exchange, {
+    method: 'POST',
+    args: `key=${exchangeCacheKey(sha256Hex, body)}&client=${encodeURIComponent(rateLimitSubject(credential))}`,
+    body,
+  });
+  frame.audit.keycloak_ms = Date.now() - started;
+  const answer = interpretExchangeAnswer(reply.status, bodyOf(reply));
+  if (!answer.ok) return refused(answer.refusal);
+  const opened = await unseal(exchangeSealingMaterial(body), answer.sealed);
+  const payload = opened === null ? null : openExchangePayload(opened);
+  if (payload === null) return refused({ kind: 'internal', detail: 'an exchanged token did not open' });
+  const checked = checkBearerToken([`Bearer ${payload.accessToken}`], frame.config.tokenPolicy, nowSeconds);
+  if (!checked.ok) {
+    frame.r.error(`mlflow-uma-gate: exchanged token of ${credential.clientId} not usable: ${checked.reason}`);
+    return refused({ kind: 'invalid-credentials', detail: '' });
+  }
+  return { ok: true, token: checked.token, claims: checked.claims, refreshToken: payload.refreshToken };
+}
+
+/** The caller's access token and claims; Basic credentials and sessions are exchanged for one first. */
+export async function resolveCaller(frame: Frame, caller: Caller, nowSeconds: number): Promise<Identified> {
+  const identified: Identified =
+    caller.kind === 'token'
+      ? { ok: true, token: caller.token, claims: caller.claims, refreshToken: null }
+      : await exchangeCredential(frame, caller.credential, nowSeconds);
+  if (identified.ok) {
+    frame.audit.user = identified.claims.username;
+    frame.audit.client = identified.claims.clientId;
+  }
+  return identified;
+}
+
+/** The Keycloak locations send this as the Authorization header (js_var, shared with their subrequests). */
+function presentToken(frame: Frame, token: string): void {
+  frame.r.variables.mlflow_gate_bearer = `Bearer ${token}`;
+}
+
+/** The UMA decision for one permission, from the decision cache or Keycloak. */
+export async function askKeycloak(frame: Frame, permission: Permission, token: string, nowSeconds: number): Promise<Decision> {
+  presentToken(frame, token);
+  const config = frame.config;
+  const started = Date.now();
+  const reply = await frame.r.subrequest(KEYCLOAK_LOCATIONS.decision, {
+    method: 'POST',
+    args: decisionSubrequestArgs(sha256Hex, token, config.resourceServer, permission, config.allowLifetimeSeconds, nowSeconds),
+    body: decisionRequestBody(config.resourceServer, permission),
+  });
+  frame.audit.keycloak_ms = (frame.audit.keycloak_ms || 0) + Date.now() - started;
+  frame.audit.cache = String(reply.variables.upstream_cache_status || '');
+  return interpretDecision(permission, reply.status, bodyOf(reply));
+}
+
+/** Every permission the token holds on the resource server (never cached). */
+export async function askPermissions(frame: Frame, token: string): Promise<Permissions> {
+  presentToken(frame, token);
+  const reply = await frame.r.subrequest(KEYCLOAK_LOCATIONS.permissions, {
+    method: 'POST',
+    body: permissionsRequestBody(frame.config.resourceServer),
+  });
+  return interpretPermissions(reply.status, bodyOf(reply));
+}
+
+/** A form POST to one of the Keycloak locations: its status and body. */
+export async function postToKeycloak(frame: Frame, location: string, body: string): Promise<{ readonly status: number; readonly body: string }> {
+  const reply = await frame.r.subrequest(location, { method: 'POST', body });
+  return { status: reply.status, body: bodyOf(reply) };
+}
+
+/** The status Keycloak answers the realm's discovery document with (0: no answer). */
+export async function discoveryStatus(frame: Frame): Promise<number> {
+  const reply = await frame.r.subrequest(KEYCLOAK_LOCATIONS.discovery, { method: 'GET' });
+  return reply.status;
+}
+
+/** `js_set` values derived from `$mlflow_gate_issuer`; an unusable issuer yields '', which makes those locations fail (503). */
+export const issuerHost = variable((r) => {
+  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
+  return issuer === null ? '' : issuer.host;
+});
+
+export const issuerPath = variable((r) => {
+  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
+  return issuer === null ? '' : issuer.path;
+});
