@@ -61,6 +61,32 @@ async function signIn(context: BrowserContext, role: 'viewer' | 'admin', step: s
   return page;
 }
 
+/**
+ * Waits until the toast with `message` is fully in view. MLflow fades the confirmation dialog out and slides
+ * the toast in; Playwright already calls a toast visible while it is transparent or off-screen, and a
+ * screenshot taken then shows a grey mask and no message.
+ */
+async function toastInView(page: Page, message: string) {
+  const toast = page.getByText(message);
+  await toast.waitFor({ timeout: 30_000 });
+  await page.getByRole('dialog').waitFor({ state: 'hidden', timeout: 30_000 });
+  await page.waitForFunction(
+    // Runs in the page; reached through the element because the tests compile without the DOM library.
+    (element) => {
+      const view = element.ownerDocument.defaultView;
+      let opacity = 1;
+      for (let node = element; node !== null; node = node.parentElement) opacity *= Number(view.getComputedStyle(node).opacity);
+      const box = element.getBoundingClientRect();
+      const inView = box.left >= 0 && box.top >= 0 && box.right <= view.innerWidth && box.bottom <= view.innerHeight;
+      const animations: { playState: string; effect: { getTiming(): { iterations: number } } | null }[] = element.ownerDocument.getAnimations();
+      const settled = animations.every((animation) => animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity);
+      return opacity === 1 && inView && settled;
+    },
+    await toast.elementHandle(),
+    { timeout: 30_000 },
+  );
+}
+
 /** Selects the test's experiment in the list and confirms Delete, as a person would. */
 async function deleteInUi(page: Page) {
   await page.locator('tr, [role=row]').filter({ hasText: experiment }).first().locator('input[type=checkbox], [role=checkbox]').first().click();
@@ -93,7 +119,7 @@ describe('the MLflow UI through the gate', () => {
     expect(session.value.length).toBeLessThan(4000);
 
     await deleteInUi(page);
-    await page.getByText('PERMISSION_DENIED: Permission denied: this request needs experiments#delete.').waitFor({ timeout: 15_000 });
+    await toastInView(page, 'PERMISSION_DENIED: Permission denied: this request needs experiments#delete');
     await shot(page, 'viewer-3-delete-refused');
     expect(await experimentExists()).toBe(true);
 
@@ -131,7 +157,7 @@ describe('the MLflow UI through the gate', () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await signIn(context, 'admin', 'admin');
     await deleteInUi(page);
-    await page.getByText(experiment, { exact: true }).waitFor({ state: 'detached', timeout: 15_000 });
+    await page.getByText(experiment, { exact: true }).waitFor({ state: 'detached', timeout: 30_000 });
     await shot(page, 'admin-3-deleted');
     expect(await experimentExists()).toBe(false);
     await context.close();
