@@ -2,8 +2,8 @@
  * The gate's settings as it uses them, read from nginx variables named `$mlflow_gate_<setting>` so that nobody
  * edits JavaScript to configure it. Names, defaults and validity: ./settings.ts.
  */
-import type { GateSettingName, ParsedKind } from './settings';
-import { GATE_SETTINGS, VARIABLE_PREFIX } from './settings';
+import type { GateKindValue, GateSettingName } from './settings';
+import { describeKind, GATE_SETTINGS, parseValue, VARIABLE_PREFIX } from './settings';
 import type { TokenPolicy } from './token';
 
 export type { Issuer } from './settings';
@@ -28,9 +28,7 @@ export interface GateConfig {
 
 export type ConfigResult = { readonly ok: true; readonly config: GateConfig } | { readonly ok: false; readonly problem: string };
 
-type Values = {
-  [name in GateSettingName]: (typeof GATE_SETTINGS)[name]['kind'] extends ParsedKind<infer T> ? T : never;
-};
+type Values = { [name in GateSettingName]: GateKindValue[(typeof GATE_SETTINGS)[name]['kind']] };
 
 /** `lookup(name)` returns the value of nginx variable `$mlflow_gate_<name>`, or undefined/empty when unset. */
 export function readConfig(lookup: (name: string) => string | undefined): ConfigResult {
@@ -39,8 +37,8 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
     const setting = GATE_SETTINGS[name as GateSettingName];
     const text = lookup(name) || setting.default;
     if (text === null) return { ok: false, problem: `$${VARIABLE_PREFIX}${name} is not set` };
-    const value = setting.kind.parse(text);
-    if (value === null) return { ok: false, problem: `$${VARIABLE_PREFIX}${name} must be ${setting.kind.description}` };
+    const value = parseValue(setting.kind, text);
+    if (value === null) return { ok: false, problem: `$${VARIABLE_PREFIX}${name} must be ${describeKind(setting.kind)}` };
     values[name] = value;
   }
   const settings = values as Values;

@@ -11,15 +11,14 @@
 
 export const VARIABLE_PREFIX = 'mlflow_gate_';
 
-/** What a setting's value may be, in words: a column of the README and the end of an error message. */
-export interface Kind {
-  readonly description: string;
-}
-
-/** A kind the gate reads: `parse` gives the value, or null when the text is not one. */
-export interface ParsedKind<T> extends Kind {
-  parse(text: string): T | null;
-}
+/**
+ * What a setting's value may be. The gate's own kinds are parsed by parseValue; every kind is described in words
+ * by describeKind (README column, end of an error message). Kinds are names, not objects: njs 0.7.9 would build
+ * every object of this module again on each request.
+ */
+export type GateKind = 'realm URL' | 'client id' | 'client ids' | 'positive number' | 'on/off' | 'seconds' | 'session key';
+export type NginxKind = 'listen address' | 'worker processes' | 'file' | 'directory' | 'host:port' | 'nginx time' | 'nginx size';
+export type Kind = GateKind | NginxKind;
 
 /**
  * Where a value comes from when nobody sets one: the default (an empty one means "not set"), or, for a setting
@@ -35,7 +34,7 @@ export type Setting<K extends Kind = Kind> = Origin & {
 };
 
 /** A setting the gate reads at run time from `$mlflow_gate_<name>`. */
-export type GateSetting<T> = Setting<ParsedKind<T>> & {
+export type GateSetting = Setting<GateKind> & {
   /** Whether nginx/nginx.conf.template sets the variable from `MLFLOW_GATE_<NAME>`. */
   readonly template: boolean;
 };
@@ -68,192 +67,232 @@ export function parseNginxSeconds(text: string): number | null {
   return seconds > 0 ? seconds : null;
 }
 
-function onOrOff(text: string): boolean | null {
-  return text === 'on' ? true : text === 'off' ? false : null;
+/** The value of each gate kind. */
+export interface GateKindValue {
+  'realm URL': Issuer;
+  'client id': string;
+  'client ids': string[];
+  'positive number': number;
+  'on/off': boolean;
+  seconds: number;
+  'session key': string;
 }
 
-function asIs(text: string): string {
-  return text;
+/** The value `text` stands for, or null when it is not one of `kind`. */
+export function parseValue<K extends GateKind>(kind: K, text: string): GateKindValue[K] | null {
+  let value: GateKindValue[GateKind] | null;
+  switch (kind) {
+    case 'realm URL':
+      value = parseIssuer(text);
+      break;
+    case 'client ids':
+      // match, not split: njs 0.7.9 takes over 100 µs to split on a regular expression.
+      value = text.match(/[^\s,]+/g) || [];
+      break;
+    case 'positive number': {
+      const number = parseInt(text, 10);
+      value = number > 0 ? number : null;
+      break;
+    }
+    case 'on/off':
+      value = text === 'on' ? true : text === 'off' ? false : null;
+      break;
+    case 'seconds':
+      value = parseNginxSeconds(text);
+      break;
+    case 'session key':
+      value = text === '' || Buffer.from(text, 'base64').length >= 32 ? text : null;
+      break;
+    case 'client id':
+      value = text;
+  }
+  return value as GateKindValue[K] | null;
 }
 
-const ISSUER: ParsedKind<Issuer> = { description: 'a Keycloak realm URL (https://host/realms/name)', parse: parseIssuer };
-const CLIENT_ID: ParsedKind<string> = { description: 'a client id of the realm', parse: asIs };
-const CLIENT_IDS: ParsedKind<string[]> = {
-  description: 'client ids of the realm, separated by spaces or commas',
-  // match, not split: njs 0.7.9 takes over 100 µs to split on a regular expression.
-  parse: (text) => text.match(/[^\s,]+/g) || [],
-};
-const POSITIVE_NUMBER: ParsedKind<number> = {
-  description: 'a positive number',
-  parse: (text) => {
-    const number = parseInt(text, 10);
-    return number > 0 ? number : null;
-  },
-};
-const ON_OFF: ParsedKind<boolean> = { description: 'on or off', parse: onOrOff };
-const SECONDS: ParsedKind<number> = { description: 'a positive time (30s, 2m, 1h)', parse: parseNginxSeconds };
-const SESSION_KEY: ParsedKind<string> = {
-  description: 'empty, or at least 32 random bytes, base64-encoded',
-  parse: (text) => (text === '' || Buffer.from(text, 'base64').length >= 32 ? text : null),
-};
+export function describeKind(kind: Kind): string {
+  switch (kind) {
+    case 'realm URL':
+      return 'a Keycloak realm URL (https://host/realms/name)';
+    case 'client id':
+      return 'a client id of the realm';
+    case 'client ids':
+      return 'client ids of the realm, separated by spaces or commas';
+    case 'positive number':
+      return 'a positive number';
+    case 'on/off':
+      return 'on or off';
+    case 'seconds':
+      return 'a positive time (30s, 2m, 1h)';
+    case 'session key':
+      return 'empty, or at least 32 random bytes, base64-encoded';
+    case 'listen address':
+      return 'an nginx listen address (80, 127.0.0.1:8000)';
+    case 'worker processes':
+      return 'a number, or auto';
+    case 'file':
+      return 'a file';
+    case 'directory':
+      return 'a directory';
+    case 'host:port':
+      return 'host:port';
+    case 'nginx time':
+      return 'an nginx time (5s, 2m)';
+    case 'nginx size':
+      return 'an nginx size (10m, 1g)';
+  }
+}
 
 /** The settings the gate reads, in the order readConfig checks them (and the README lists them). */
 export const GATE_SETTINGS = {
   issuer: {
     default: null,
     givenBy: 'operator',
-    kind: ISSUER,
+    kind: 'realm URL',
     template: true,
     meaning:
       "The realm's issuer URL exactly as it appears in tokens' `iss`, e.g. `https://sso.example.com/realms/mlflow`. The gate derives the realm path and the Host it asks Keycloak with from it.",
   },
   resource_server: {
     default: 'mlflow-gate',
-    kind: CLIENT_ID,
+    kind: 'client id',
     template: true,
     meaning: 'Client id of the resource server (`audience` of the UMA request).',
   },
   accepted_clients: {
     default: 'mlflow-cli mlflow-automation',
-    kind: CLIENT_IDS,
+    kind: 'client ids',
     template: true,
     meaning: "Clients whose tokens are accepted (`azp`, or one of `aud`). Keycloak's UMA grant does not check audience, so the gate does.",
   },
   max_token_bytes: {
     default: '16384',
-    kind: POSITIVE_NUMBER,
+    kind: 'positive number',
     template: false,
     meaning: 'Larger Authorization headers get 401 without a Keycloak call.',
   },
   decision_cache: {
     default: 'on',
-    kind: ON_OFF,
+    kind: 'on/off',
     template: true,
     meaning: '`off` asks Keycloak on every request (nothing is stored). See [Decision cache](#decision-cache).',
   },
   cache_allow_ttl: {
     default: '30s',
-    kind: SECONDS,
+    kind: 'seconds',
     template: true,
     meaning: 'How long an allow is reused; keep `proxy_cache_valid 200` equal to it (the template sets both).',
   },
   session_key: {
     default: '',
-    kind: SESSION_KEY,
+    kind: 'session key',
     template: true,
     meaning:
       'Seals the browser session cookies (`openssl rand -base64 32`). Empty turns browser login off: page loads get 401 like API calls.',
   },
   cookie_secure: {
     default: 'on',
-    kind: ON_OFF,
+    kind: 'on/off',
     template: true,
     meaning: '`off` drops `Secure` from the cookies, for plain-http development on a host other than localhost.',
   },
   login_client: {
     default: 'mlflow-cli',
-    kind: CLIENT_ID,
+    kind: 'client id',
     template: false,
     meaning:
       'The public client `mlflow-uma-gate login` and the browser login sign people in with (`GET /_mlflow_gate/login` tells the command).',
   },
-} satisfies { readonly [name: string]: GateSetting<unknown> };
+} satisfies { readonly [name: string]: GateSetting };
 
 export type GateSettingName = keyof typeof GATE_SETTINGS;
-
-const NGINX_TIME: Kind = { description: 'an nginx time (5s, 2m)' };
-const NGINX_SIZE: Kind = { description: 'an nginx size (10m, 1g)' };
-const HOST_PORT: Kind = { description: 'host:port' };
-const FILE: Kind = { description: 'a file' };
-const DIRECTORY: Kind = { description: 'a directory' };
 
 /** Settings of nginx itself: only nginx/nginx.conf.template has them, in directives that take no variables. */
 export const NGINX_SETTINGS = {
   listen: {
     default: null,
     givenBy: 'installation',
-    kind: { description: 'an nginx listen address (80, 127.0.0.1:8000)' },
-    meaning: "The gate's `listen`.",
+    kind: 'listen address',
+    meaning: "Where the gate's server listens (`listen`).",
   },
   worker_processes: {
     default: 'auto',
-    kind: { description: 'a number, or auto' },
-    meaning: '`worker_processes`.',
+    kind: 'worker processes',
+    meaning: "NGINX's `worker_processes`.",
   },
   error_log: {
     default: null,
     givenBy: 'installation',
-    kind: FILE,
+    kind: 'file',
     meaning: "NGINX's `error_log` (level `info`): configuration errors, Keycloak failures, missing permissions.",
   },
   access_log: {
     default: null,
     givenBy: 'installation',
-    kind: FILE,
+    kind: 'file',
     meaning: "The `access_log` of the gate's server.",
   },
   audit_log: {
     default: null,
     givenBy: 'installation',
-    kind: FILE,
+    kind: 'file',
     meaning: 'One JSON line per decision: see [Audit log](#audit-log).',
   },
   runtime_dir: {
     default: null,
     givenBy: 'installation',
-    kind: DIRECTORY,
+    kind: 'directory',
     meaning: "NGINX's temp files, the decision cache and the helper server's socket; the workers must be able to write there.",
   },
   bundle_dir: {
     default: null,
     givenBy: 'installation',
-    kind: DIRECTORY,
+    kind: 'directory',
     meaning: 'Holds `mlflow-uma-gate.js` and `mlflow-uma-gate-routes.json` (`js_path`, `js_preload_object`).',
   },
   conf_dir: {
     default: null,
     givenBy: 'installation',
-    kind: DIRECTORY,
+    kind: 'directory',
     meaning: 'Holds the snippets `mlflow-uma-gate.{http,locations,helper}.conf`.',
   },
   keycloak_upstream: {
     default: null,
     givenBy: 'operator',
-    kind: HOST_PORT,
+    kind: 'host:port',
     meaning: "Keycloak's HTTP address (upstream `mlflow_gate_keycloak`).",
   },
   mlflow_upstream: {
     default: null,
     givenBy: 'operator',
-    kind: HOST_PORT,
+    kind: 'host:port',
     meaning: 'The MLflow tracking server (upstream `mlflow_gate_mlflow`); nothing but the gate may reach it.',
   },
   mlflow_connect_timeout: {
     default: '5s',
-    kind: NGINX_TIME,
+    kind: 'nginx time',
     meaning: '`proxy_connect_timeout` towards MLflow: past it, 502 in MLflow JSON.',
   },
   mlflow_read_timeout: {
     default: '300s',
-    kind: NGINX_TIME,
+    kind: 'nginx time',
     meaning: '`proxy_read_timeout` and `proxy_send_timeout` towards MLflow (long artifact transfers): past it, 504 in MLflow JSON.',
   },
   cache_deny_ttl: {
     default: '5s',
-    kind: NGINX_TIME,
+    kind: 'nginx time',
     meaning: 'How long a deny is reused (`proxy_cache_valid 403`).',
   },
   cache_zone_size: {
     default: '10m',
-    kind: NGINX_SIZE,
+    kind: 'nginx size',
     meaning: "The decision cache's `keys_zone` in memory, about 8,000 decisions per megabyte.",
   },
   cache_max_size: {
     default: '100m',
-    kind: NGINX_SIZE,
+    kind: 'nginx size',
     meaning: "The decision cache's `max_size` on disk; when full, NGINX evicts the least recently used decisions.",
   },
-} satisfies { readonly [name: string]: Setting };
+} satisfies { readonly [name: string]: Setting<NginxKind> };
 
 /** A setting with its name and where it applies, for the README, the template defaults and the tests. */
 export type NamedSetting = Setting & {
@@ -268,7 +307,7 @@ export type NamedSetting = Setting & {
 export function allSettings(): NamedSetting[] {
   const all: NamedSetting[] = [];
   for (const name in GATE_SETTINGS) {
-    const setting: GateSetting<unknown> = GATE_SETTINGS[name as GateSettingName];
+    const setting: GateSetting = GATE_SETTINGS[name as GateSettingName];
     all.push({ ...setting, name, gate: true });
   }
   for (const name in NGINX_SETTINGS) {

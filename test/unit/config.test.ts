@@ -3,8 +3,9 @@ import { parseIssuer, readConfig } from '../../src/core/config';
 
 describe('parseIssuer', () => {
   it('splits a realm URL into Host, realm path and realm', () => {
-    expect(parseIssuer('https://sso.example.com/realms/mlflow')).toEqual({ host: 'sso.example.com', path: '/realms/mlflow', realm: 'mlflow' });
-    expect(parseIssuer('http://127.0.0.1:8080/auth/realms/ml')).toEqual({ host: '127.0.0.1:8080', path: '/auth/realms/ml', realm: 'ml' });
+    const issuer = 'https://sso.example.com/realms/mlflow';
+    expect(parseIssuer(issuer)).toEqual({ url: issuer, host: 'sso.example.com', path: '/realms/mlflow', realm: 'mlflow' });
+    expect(parseIssuer('http://127.0.0.1:8080/auth/realms/ml')).toMatchObject({ host: '127.0.0.1:8080', path: '/auth/realms/ml', realm: 'ml' });
   });
 
   it.each(['', 'sso.example.com/realms/mlflow', 'https://sso.example.com/', 'https://sso.example.com/realms/', 'https://u@sso/realms/x', 'https://sso/realms/x?y'])(
@@ -53,8 +54,29 @@ describe('readConfig', () => {
   });
 
   it('fails closed without a usable issuer', () => {
-    expect(readConfig(variables({}))).toMatchObject({ ok: false });
-    expect(readConfig(variables({ issuer: 'mlflow' }))).toMatchObject({ ok: false });
-    expect(readConfig(variables({ issuer: 'https://sso/realms/x', max_token_bytes: 'lots' }))).toMatchObject({ ok: false });
+    expect(readConfig(variables({}))).toEqual({ ok: false, problem: '$mlflow_gate_issuer is not set' });
+    expect(readConfig(variables({ issuer: 'mlflow' }))).toEqual({
+      ok: false,
+      problem: '$mlflow_gate_issuer must be a Keycloak realm URL (https://host/realms/name)',
+    });
+  });
+
+  it.each([
+    ['max_token_bytes', 'lots'],
+    ['max_token_bytes', '0'],
+    ['cookie_secure', 'yes'],
+    ['session_key', Buffer.alloc(31, 1).toString('base64')],
+  ])('refuses $mlflow_gate_%s %j, naming the variable', (name, value) => {
+    const result = readConfig(variables({ issuer: 'https://sso/realms/x', [name]: value }));
+    expect(result).toMatchObject({ ok: false, problem: expect.stringMatching(new RegExp(`^\\$mlflow_gate_${name} must be `)) });
+  });
+
+  it('takes a session key of 32 bytes or more, and an empty one as browser login off', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(readConfig(variables({ issuer: 'https://sso/realms/x', session_key: key }))).toMatchObject({ ok: true, config: { sessionKey: key } });
+    expect(readConfig(variables({ issuer: 'https://sso/realms/x', session_key: '', cookie_secure: 'off' }))).toMatchObject({
+      ok: true,
+      config: { sessionKey: null, cookieSecure: false },
+    });
   });
 });
