@@ -1,6 +1,6 @@
 // Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages) as a plain process.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,10 @@ export async function startNginx({ runtimeDir, port, settings }) {
   const accessLog = join(runtimeDir, 'access.log');
   const auditLog = join(runtimeDir, 'audit.log');
   const conf = join(runtimeDir, 'nginx.conf');
+  // The snippets include each other by a path relative to the directory of nginx.conf, as under /etc/nginx.
+  const snippets = join(runtimeDir, 'mlflow-uma-gate');
+  rmSync(snippets, { force: true });
+  symlinkSync(confDir, snippets);
   writeFileSync(
     conf,
     renderTemplate(readFileSync(join(confDir, 'nginx.conf.template'), 'utf8'), {

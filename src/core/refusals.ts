@@ -74,6 +74,13 @@ export const REFUSALS = {
     code: 'TEMPORARILY_UNAVAILABLE',
     message: 'The MLflow server behind the gate did not answer in time; try again later.',
   },
+  // Answered by nginx when a request header line does not fit its header buffers (its own status 494).
+  'headers-too-large': {
+    status: 400,
+    code: 'BAD_REQUEST',
+    message:
+      'Request refused by the gate: a request header is too large (an access token, credentials or cookies far beyond the size the gate accepts).',
+  },
 } as const;
 
 export type RefusalKind = keyof typeof REFUSALS;

@@ -3,7 +3,7 @@
  * file as the native stack and the tests, with the same pinned versions, and with no secret of its own.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,9 +85,11 @@ describe('docker-compose.yml', () => {
     const env = gate.environment!;
     expect(gateMounts.get(join(confDir, 'nginx.conf.template'))).toBe('/etc/nginx/templates/nginx.conf.template');
     expect(env.NGINX_ENVSUBST_OUTPUT_DIR).toBe('/etc/nginx');
-    for (const snippet of ['mlflow-uma-gate.http.conf', 'mlflow-uma-gate.locations.conf']) {
-      expect(gateMounts.get(join(confDir, snippet))).toBe(`${env.MLFLOW_GATE_CONF_DIR}/${snippet}`);
-    }
+    // The snippets include each other by a path relative to the directory of nginx.conf.
+    expect(env.MLFLOW_GATE_CONF_DIR).toBe(`${env.NGINX_ENVSUBST_OUTPUT_DIR}/mlflow-uma-gate`);
+    const snippets = readdirSync(confDir).filter((name) => name.endsWith('.conf'));
+    expect(snippets.length).toBeGreaterThanOrEqual(4);
+    for (const snippet of snippets) expect(gateMounts.get(join(confDir, snippet))).toBe(`${env.MLFLOW_GATE_CONF_DIR}/${snippet}`);
     expect(gateMounts.get(bundleDir)).toBe(env.MLFLOW_GATE_BUNDLE_DIR);
     expect(bindMounts(keycloak).get(realmFile)).toBe('/opt/keycloak/data/import/mlflow-realm.json');
     expect(keycloak.command).toContain('--import-realm');

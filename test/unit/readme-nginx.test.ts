@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleDir, confDir } from '../../scripts/nginx.mjs';
+import { confDir, projectRoot } from '../../scripts/nginx.mjs';
 
 const readme = readFileSync(join(confDir, '..', 'README.md'), 'utf8');
 
@@ -18,16 +18,21 @@ function quickStartConf(): string {
   return block[1];
 }
 
+/** The files the quick start's `install … -t /etc/nginx/mlflow-uma-gate` line names, relative to the checkout. */
+function installedFiles(): string[] {
+  const line = /^sudo install -D -m 0644 -t \/etc\/nginx\/mlflow-uma-gate (.+)$/m.exec(readme);
+  if (!line) throw new Error('README: no install line in Quick start (c)');
+  return line[1].split(' ');
+}
+
 describe('README quick start (c): an NGINX you already run', () => {
   it('gives a configuration nginx accepts', () => {
     const root = mkdtempSync(join(tmpdir(), 'readme-nginx-'));
     try {
-      const installed = join(root, 'etc');
+      // Where the README installs them relative to nginx.conf: the snippets include one another that way.
+      const installed = join(root, 'mlflow-uma-gate');
       mkdirSync(installed);
-      for (const file of ['mlflow-uma-gate.js', 'mlflow-uma-gate-routes.json']) copyFileSync(join(bundleDir, file), join(installed, file));
-      for (const file of ['mlflow-uma-gate.http.conf', 'mlflow-uma-gate.locations.conf', 'mlflow-uma-gate.helper.conf']) {
-        copyFileSync(join(confDir, file), join(installed, file));
-      }
+      for (const file of installedFiles()) copyFileSync(join(projectRoot, file), join(installed, basename(file)));
       mkdirSync(join(root, 'cache'));
       const conf = quickStartConf()
         .replace('load_module modules/ngx_http_js_module.so;', `load_module /usr/lib/nginx/modules/ngx_http_js_module.so;\nevents {}\npid ${root}/nginx.pid;\nerror_log ${root}/error.log;`)

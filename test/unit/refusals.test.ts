@@ -49,7 +49,7 @@ describe('renderRefusal', () => {
 
 describe('nginx/mlflow-uma-gate.locations.conf', () => {
   const conf = readFileSync(join(projectRoot, 'nginx', 'mlflow-uma-gate.locations.conf'), 'utf8');
-  const answeredByNginx: RefusalKind[] = ['mlflow-unreachable', 'mlflow-timeout'];
+  const answeredByNginx: RefusalKind[] = ['mlflow-unreachable', 'mlflow-timeout', 'headers-too-large'];
 
   it('returns every refusal status the gate renders', () => {
     const kinds = (Object.keys(REFUSALS) as RefusalKind[]).filter((kind) => !answeredByNginx.includes(kind));
