@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import ts from 'typescript';
+import { importTypeScript } from './scripts/typescript.mjs';
 import { confHandlerNames } from './scripts/conf-handlers.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -127,16 +128,8 @@ function loadInNjsCli(code) {
 
 /** The route index as JSON, for nginx's `js_preload_object` (see src/core/route-matcher.ts for why). */
 async function routeIndexJson() {
-  const result = await esbuild.build({
-    entryPoints: [join(root, 'src', 'core', 'mlflow-routes.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    write: false,
-    logLevel: 'silent',
-  });
-  const module = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
-  return `${JSON.stringify(module.MLFLOW_ROUTES)}\n`;
+  const { MLFLOW_ROUTES } = await importTypeScript(join(root, 'src', 'core', 'mlflow-routes.ts'));
+  return `${JSON.stringify(MLFLOW_ROUTES)}\n`;
 }
 
 async function build() {

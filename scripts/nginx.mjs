@@ -5,29 +5,20 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, logTail, portAcceptsConnections, reachableBy, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+import { importTypeScript } from './typescript.mjs';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const bundleDir = join(projectRoot, 'dist');
 export const confDir = join(projectRoot, 'nginx');
 
-/** Settings of nginx/nginx.conf.template that have a sensible default. */
-export const NGINX_TEMPLATE_DEFAULTS = {
-  MLFLOW_GATE_WORKER_PROCESSES: 'auto',
-  MLFLOW_GATE_RESOURCE_SERVER: 'mlflow-gate',
-  MLFLOW_GATE_ACCEPTED_CLIENTS: 'mlflow-cli mlflow-automation',
-  MLFLOW_GATE_BUNDLE_DIR: bundleDir,
-  MLFLOW_GATE_CONF_DIR: confDir,
-  MLFLOW_GATE_MLFLOW_CONNECT_TIMEOUT: '5s',
-  MLFLOW_GATE_MLFLOW_READ_TIMEOUT: '300s',
-  MLFLOW_GATE_DECISION_CACHE: 'on',
-  MLFLOW_GATE_CACHE_ALLOW_TTL: '30s',
-  MLFLOW_GATE_CACHE_DENY_TTL: '5s',
-  MLFLOW_GATE_CACHE_ZONE_SIZE: '10m',
-  MLFLOW_GATE_CACHE_MAX_SIZE: '100m',
-  // Browser login off unless a key is given; tests and `npm run stack` pass one.
-  MLFLOW_GATE_SESSION_KEY: '',
-  MLFLOW_GATE_COOKIE_SECURE: 'on',
-};
+/**
+ * Values for nginx/nginx.conf.template that need no caller: the settings' defaults (src/core/settings.ts) and
+ * where this checkout keeps the bundle and the snippets.
+ */
+async function nginxTemplateDefaults() {
+  const { templateDefaults } = await importTypeScript(join(projectRoot, 'src', 'core', 'settings.ts'));
+  return { ...templateDefaults(), MLFLOW_GATE_BUNDLE_DIR: bundleDir, MLFLOW_GATE_CONF_DIR: confDir };
+}
 
 /** Fills `${NAME}` placeholders like the official nginx image's envsubst step, but fails on a missing name. */
 export function renderTemplate(template, values) {
@@ -66,7 +57,7 @@ export async function startNginx({ runtimeDir, port, settings }) {
   writeFileSync(
     conf,
     renderTemplate(readFileSync(join(confDir, 'nginx.conf.template'), 'utf8'), {
-      ...NGINX_TEMPLATE_DEFAULTS,
+      ...(await nginxTemplateDefaults()),
       MLFLOW_GATE_LISTEN: `127.0.0.1:${listenPort}`,
       MLFLOW_GATE_RUNTIME_DIR: tempDir,
       MLFLOW_GATE_ERROR_LOG: errorLog,

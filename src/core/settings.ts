@@ -5,8 +5,8 @@
  * (./config.ts), the template defaults (scripts/nginx.mjs, nginx/template-defaults.env) and the README's
  * configuration tables (npm run docs:settings) are derived from these descriptors.
  *
- * njs 0.7.9 evaluates this module's top level on every request, so it holds only the descriptors the gate reads;
- * the template-only ones are left out of the bundle (nothing the gate runs refers to them).
+ * njs 0.7.9 evaluates the bundle's top level on every request, so the bundle holds only the descriptors the gate
+ * reads: nothing the gate runs refers to NGINX_SETTINGS or allSettings, and esbuild leaves them out.
  */
 
 export const VARIABLE_PREFIX = 'mlflow_gate_';

@@ -10,16 +10,19 @@ import { join, resolve } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { TEMPLATE_DEFAULTS_FILE } from '../../scripts/docs.mjs';
 import { KEYCLOAK_VERSION } from '../../scripts/keycloak.mjs';
 import { MLFLOW_VERSION, PSYCOPG2_VERSION } from '../../scripts/mlflow.mjs';
 import { bundleDir, confDir, projectRoot } from '../../scripts/nginx.mjs';
 import { realmFile } from '../../scripts/realm.mjs';
+import { allSettings, templatePlaceholder } from '../../src/core/settings';
 
 interface Service {
   image?: string;
   build?: { context: string; args?: Record<string, string> };
   command?: string[];
   ports?: string[];
+  env_file?: string;
   environment?: Record<string, string>;
   volumes?: string[];
 }
@@ -29,6 +32,16 @@ const composeText = readFileSync(composeFile, 'utf8');
 const compose = parse(composeText) as { services: Record<string, Service> };
 const { gate, keycloak, mlflow } = compose.services;
 const envExample = readFileSync(join(projectRoot, '.env.example'), 'utf8');
+// Names compose must take from .env, never write itself.
+const SECRET_NAME = /PASSWORD|SECRET|_KEY$/;
+
+/** NAME → value of an environment file (.env.example, nginx/template-defaults.env). */
+function environmentFile(text: string): Map<string, string> {
+  return new Map([...text.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((match) => [match[1], match[2]]));
+}
+
+/** Template settings by placeholder. */
+const templateSettings = new Map(allSettings().filter((setting) => setting.template).map((setting) => [templatePlaceholder(setting.name), setting]));
 
 /** host path (absolute) → container path, for a service's bind mounts. */
 function bindMounts(service: Service): Map<string, string> {
@@ -98,7 +111,24 @@ describe('docker-compose.yml', () => {
   it('gives every placeholder of the nginx conf template a value', () => {
     const template = readFileSync(join(confDir, 'nginx.conf.template'), 'utf8');
     const placeholders = new Set([...template.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((match) => match[1]));
-    expect([...placeholders].filter((name) => gate.environment?.[name] === undefined)).toEqual([]);
+    const defaults = environmentFile(readFileSync(resolve(projectRoot, gate.env_file!), 'utf8'));
+    expect([...placeholders].filter((name) => gate.environment?.[name] === undefined && !defaults.has(name))).toEqual([]);
+  });
+
+  it('takes the template defaults from nginx/template-defaults.env and sets only template settings, none to its default', () => {
+    expect(resolve(projectRoot, gate.env_file!)).toBe(TEMPLATE_DEFAULTS_FILE);
+    const set = Object.entries(gate.environment!).filter(([name]) => name.startsWith('MLFLOW_GATE_'));
+    expect(set.filter(([name]) => !templateSettings.has(name))).toEqual([]);
+    expect(set.filter(([name, value]) => templateSettings.get(name)?.default === value)).toEqual([]);
+  });
+
+  it('has .env.example hold the defaults of the settings .env passes to the gate (secrets aside)', () => {
+    const example = environmentFile(envExample);
+    const fromEnv = Object.entries(gate.environment!)
+      .map(([name, value]) => [templateSettings.get(name), /^\$\{([A-Z0-9_]+)(?::-)?\}$/.exec(value)?.[1]] as const)
+      .filter(([setting, variable]) => setting?.default && variable && !SECRET_NAME.test(variable));
+    expect(fromEnv.length).toBeGreaterThan(0);
+    for (const [setting, variable] of fromEnv) expect([variable, example.get(variable!)]).toEqual([variable, setting!.default]);
   });
 
   it('pins the Keycloak and MLflow versions the tests run', () => {
@@ -119,12 +149,12 @@ describe('docker-compose.yml', () => {
   it('takes every secret from .env, and .env.example names every setting it reads', () => {
     for (const service of Object.values(compose.services)) {
       for (const [name, value] of Object.entries(service.environment ?? {})) {
-        if (/PASSWORD|SECRET|_KEY$/.test(name)) expect([name, value]).toEqual([name, expect.stringMatching(/^\$\{[A-Z0-9_]+/)]);
+        if (SECRET_NAME.test(name)) expect([name, value]).toEqual([name, expect.stringMatching(/^\$\{[A-Z0-9_]+/)]);
       }
     }
-    const exampleNames = new Set([...envExample.matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    const example = environmentFile(envExample);
     const referenced = new Set([...composeText.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)/g)].map((match) => match[1]));
-    expect([...referenced].filter((name) => !exampleNames.has(name))).toEqual([]);
+    expect([...referenced].filter((name) => !example.has(name))).toEqual([]);
     expect(readFileSync(join(projectRoot, '.gitignore'), 'utf8').split('\n')).toContain('.env');
   });
 });

@@ -1,11 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { README, withRouteTable } from '../../scripts/route-docs.mjs';
+import { README, renderTemplateDefaults, TEMPLATE_DEFAULTS_FILE, withRouteTable, withSettingsTables } from '../../scripts/docs.mjs';
 import { ROUTE_TABLE } from '../../src/core/route-table';
+import * as settings from '../../src/core/settings';
 
-describe('README.md', () => {
-  it('shows the current route table (run npm run docs:routes after changing it)', () => {
-    const readme = readFileSync(README, 'utf8');
+describe('generated copies (run npm run docs after changing their source)', () => {
+  const readme = readFileSync(README, 'utf8');
+
+  it('README.md shows the current route table', () => {
     expect(withRouteTable(readme, ROUTE_TABLE)).toBe(readme);
+  });
+
+  it('README.md shows the current settings', () => {
+    expect(withSettingsTables(readme, settings)).toBe(readme);
+  });
+
+  it('nginx/template-defaults.env holds the current template defaults', () => {
+    expect(readFileSync(TEMPLATE_DEFAULTS_FILE, 'utf8')).toBe(renderTemplateDefaults(settings));
   });
 });
