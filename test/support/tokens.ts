@@ -3,17 +3,28 @@ import { request } from 'undici';
 import { KEYCLOAK_ADMIN } from '../../scripts/keycloak.mjs';
 import { publicClient, realm, serviceClient } from './realm';
 
-async function tokenRequest(keycloak: string, form: Record<string, string>): Promise<string> {
+export interface TokenAnswer {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+/** The token endpoint's whole answer: what the gate receives when it asks with the same form. */
+export async function tokenAnswer(keycloak: string, form: Record<string, string>): Promise<TokenAnswer> {
   const response = await request(`${keycloak}/realms/${realm.realm}/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form).toString(),
   });
-  const body = (await response.body.json()) as { access_token?: string };
+  const body = (await response.body.json()) as Partial<TokenAnswer>;
   if (response.statusCode !== 200 || !body.access_token) {
     throw new Error(`token request failed: ${response.statusCode} ${JSON.stringify(body)}`);
   }
-  return body.access_token;
+  return body as TokenAnswer;
+}
+
+async function tokenRequest(keycloak: string, form: Record<string, string>): Promise<string> {
+  return (await tokenAnswer(keycloak, form)).access_token;
 }
 
 /** Password grant on the public client: enabled in the shipped dev realm only. */
@@ -54,18 +65,26 @@ export async function adminApi(keycloak: string, method: string, path: string, b
 }
 
 /**
- * A user token from the public client whose access tokens live `seconds` only. The client's lifespan is
- * restored afterwards; Keycloak merges client attributes on update, so restoring means writing the old value
- * back (empty: the realm's default), not leaving the attribute out.
+ * Makes the public client's access tokens live `seconds`, and returns what restores its lifespan. Keycloak
+ * merges client attributes on update, so restoring means writing the old value back (empty: the realm's
+ * default), not leaving the attribute out.
  */
-export async function shortLivedUserToken(keycloak: string, username: string, password: string, seconds: number): Promise<string> {
+export async function shortenAccessTokens(keycloak: string, seconds: number): Promise<() => Promise<void>> {
   const found = (await adminApi(keycloak, 'GET', `/clients?clientId=${publicClient.clientId}`)).json as { id: string; attributes?: Record<string, string> }[];
   const client = found[0];
   const lifespan = (value: string) => ({ ...client, attributes: { ...client.attributes, 'access.token.lifespan': value } });
   await adminApi(keycloak, 'PUT', `/clients/${client.id}`, lifespan(String(seconds)));
+  return async () => {
+    await adminApi(keycloak, 'PUT', `/clients/${client.id}`, lifespan(client.attributes?.['access.token.lifespan'] ?? ''));
+  };
+}
+
+/** A user token from the public client whose access tokens live `seconds` only. */
+export async function shortLivedUserToken(keycloak: string, username: string, password: string, seconds: number): Promise<string> {
+  const restore = await shortenAccessTokens(keycloak, seconds);
   try {
     return await userToken(keycloak, username, password);
   } finally {
-    await adminApi(keycloak, 'PUT', `/clients/${client.id}`, lifespan(client.attributes?.['access.token.lifespan'] ?? ''));
+    await restore();
   }
 }
