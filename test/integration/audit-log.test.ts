@@ -10,6 +10,7 @@ import { startNginx } from '../../scripts/nginx.mjs';
 import { freePort } from '../../scripts/processes.mjs';
 import { demoUsers, serviceClient } from '../support/realm';
 import { userToken } from '../support/tokens';
+import { eventually } from '../support/waiting';
 
 const stack = inject('stack');
 const READ = '/api/2.0/mlflow/experiments/get';
@@ -34,6 +35,8 @@ async function gate(keycloakPort = stack.keycloakPort) {
       MLFLOW_GATE_ISSUER: stack.issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloakPort}`,
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
+      // The cache key changes when an allow lifetime ends; within a test it must not, or a HIT becomes a MISS.
+      MLFLOW_GATE_CACHE_ALLOW_TTL: '24h',
     },
   });
   stops.push(nginx.stop);
@@ -52,13 +55,11 @@ async function send(url: string, method: 'GET' | 'POST', path: string, authoriza
 }
 
 /** The audit lines written so far; nginx writes a request's line when the request ends. */
-async function auditLines(file: string, count: number): Promise<Record<string, unknown>[]> {
-  for (let attempt = 0; attempt < 50; attempt++) {
+function auditLines(file: string, count: number): Promise<Record<string, unknown>[]> {
+  return eventually(`${count} audit lines in ${file}`, () => {
     const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-    if (lines.length >= count) return lines.map((line) => JSON.parse(line));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`fewer than ${count} audit lines in ${file}`);
+    return lines.length >= count ? lines.map((line) => JSON.parse(line) as Record<string, unknown>) : undefined;
+  });
 }
 
 describe('audit log', () => {

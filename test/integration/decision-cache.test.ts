@@ -2,19 +2,24 @@
  * The decision cache against the real Keycloak, each case with a gate of its own (real nginx + njs) whose
  * Keycloak traffic passes a counting proxy, so the test sees how many decisions Keycloak actually made.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCountingProxy } from '../../scripts/counting-proxy.mjs';
 import { startNginx } from '../../scripts/nginx.mjs';
+import { decisionSubrequestArgs } from '../../src/core/decision';
+import type { Permission } from '../../src/core/permissions';
 import { RESOURCES } from '../../src/core/permissions';
-import { demoUsers, serviceClient } from '../support/realm';
+import { demoUsers, resourceServer, serviceClient } from '../support/realm';
 import { examplePath, routeGuardedBy } from '../support/routes';
 import { adminApi, shortLivedUserToken, userToken } from '../support/tokens';
+import { SHORT_TOKEN_SECONDS, sleepUntil, untilExpired } from '../support/waiting';
 
 const stack = inject('stack');
 const READ = '/api/2.0/mlflow/experiments/get?experiment_id=0';
+const READ_PERMISSION: Permission = 'experiments#read';
 const DELETE = '/api/2.0/mlflow/experiments/delete';
 const stops: (() => Promise<unknown>)[] = [];
 const tokens: Record<string, string> = {};
@@ -27,6 +32,12 @@ afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
 });
 
+/**
+ * Lifetimes longer than any test, for tests that count Keycloak calls: the cache key changes when an allow
+ * lifetime ends, and a change in the middle of a test would be one more call.
+ */
+const OUTLASTING_TESTS = { MLFLOW_GATE_CACHE_ALLOW_TTL: '24h', MLFLOW_GATE_CACHE_DENY_TTL: '24h' };
+
 async function cachingGate(settings: Record<string, string> = {}) {
   const proxy = await startCountingProxy(stack.keycloak);
   stops.push(proxy.close);
@@ -37,6 +48,7 @@ async function cachingGate(settings: Record<string, string> = {}) {
       MLFLOW_GATE_ISSUER: stack.issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${proxy.port}`,
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
+      ...OUTLASTING_TESTS,
       ...settings,
     },
   });
@@ -61,7 +73,19 @@ function filesUnder(dir: string): string[] {
     .filter((path) => statSync(path).isFile());
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A quarter of a second after the next allow-lifetime window of `token`'s key for `permission` begins (ms since
+ * the epoch), so that no request of a burst sent then still falls in the window before: the burst has nearly
+ * the whole lifetime to meet one cache entry.
+ */
+function nextWindowStart(token: string, permission: Permission, lifetimeSeconds: number): number {
+  const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+  const keyAt = (seconds: number) => decisionSubrequestArgs(sha256Hex, token, resourceServer.clientId, permission, lifetimeSeconds, seconds);
+  const now = Math.floor(Date.now() / 1000);
+  let start = now + 1;
+  while (keyAt(start) === keyAt(now)) start++;
+  return start * 1000 + 250;
+}
 
 describe('decision cache', () => {
   it('answers a repeated allow and a repeated deny from the cache', async () => {
@@ -125,10 +149,14 @@ describe('decision cache', () => {
   });
 
   it('collapses concurrent requests into one Keycloak call again after an allow lifetime ends', async () => {
-    const gate = await cachingGate({ MLFLOW_GATE_CACHE_ALLOW_TTL: '2s' });
-    const burst = () => Promise.all(Array.from({ length: 30 }, () => send(gate.url, 'GET', READ, tokens.viewer)));
+    const lifetimeSeconds = 4;
+    const gate = await cachingGate({ MLFLOW_GATE_CACHE_ALLOW_TTL: `${lifetimeSeconds}s` });
+    const burst = async () => {
+      await sleepUntil(nextWindowStart(tokens.viewer, READ_PERMISSION, lifetimeSeconds));
+      return Promise.all(Array.from({ length: 30 }, () => send(gate.url, 'GET', READ, tokens.viewer)));
+    };
     expect(new Set(await burst())).toEqual(new Set([200]));
-    await sleep(2_200);
+    expect(gate.proxy.decisions()).toBe(1);
     expect(new Set(await burst())).toEqual(new Set([200]));
     expect(gate.proxy.decisions()).toBe(2);
   });
@@ -143,21 +171,24 @@ describe('decision cache', () => {
   it('does not serve an expired token from the cache', async () => {
     const gate = await cachingGate({ MLFLOW_GATE_CACHE_ALLOW_TTL: '60s' });
     const editor = demoUsers.find((user) => user.role === 'editor')!;
-    const shortLived = await shortLivedUserToken(stack.keycloak, editor.username, editor.password, 2);
+    const shortLived = await shortLivedUserToken(stack.keycloak, editor.username, editor.password, SHORT_TOKEN_SECONDS);
     expect(await send(gate.url, 'GET', READ, shortLived)).toBe(200);
-    await sleep(3_000);
+    await untilExpired(shortLived);
     expect(await send(gate.url, 'GET', READ, shortLived)).toBe(401);
     expect(gate.proxy.decisions()).toBe(1);
   });
 
   it('honours a logout for at most the allow lifetime', async () => {
-    const gate = await cachingGate({ MLFLOW_GATE_CACHE_ALLOW_TTL: '2s' });
+    const lifetimeSeconds = 2;
+    const gate = await cachingGate({ MLFLOW_GATE_CACHE_ALLOW_TTL: `${lifetimeSeconds}s` });
     const editor = demoUsers.find((user) => user.role === 'editor')!;
     const token = await userToken(stack.keycloak, editor.username, editor.password);
     expect(await send(gate.url, 'GET', READ, token)).toBe(200);
+    const cachedBy = Date.now();
     const users = (await adminApi(stack.keycloak, 'GET', `/users?username=${editor.username}&exact=true`)).json as { id: string }[];
     await adminApi(stack.keycloak, 'POST', `/users/${users[0].id}/logout`);
-    await sleep(2_500);
+    // A second past the lifetime, counted from the cached answer: nginx and the key count whole seconds.
+    await sleepUntil(cachedBy + (lifetimeSeconds + 1) * 1000);
     expect(await send(gate.url, 'GET', READ, token)).toBe(401);
   });
 

@@ -1,7 +1,8 @@
 /**
  * Faults around the gate, each with a gate of its own (real nginx + njs) whose Keycloak or MLflow upstream is
  * a misbehaving peer on 127.0.0.1. Tokens come from the real Keycloak, so only the fault differs. Every
- * request is bounded by the client's 6 s header timeout: a gate that hangs fails the test.
+ * request is bounded by the client's header timeout: a gate that hangs fails the test. The gate gives up on
+ * Keycloak after 4 s and on MLflow after its read timeout; the bound leaves a loaded machine seconds beyond.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { userToken } from '../support/tokens';
 
 const stack = inject('stack');
 const READ = '/api/2.0/mlflow/experiments/get?experiment_id=0';
+const HANGING_GATE_MS = 15_000;
 const stops: (() => Promise<unknown>)[] = [];
 let token: string;
 
@@ -53,7 +55,7 @@ async function peer(behaviour: Misbehaviour): Promise<Peer> {
 
 async function get(gate: string, headers: Record<string, string> = {}) {
   const started = Date.now();
-  const response = await request(`${gate}${READ}`, { headers: { authorization: `Bearer ${token}`, ...headers }, headersTimeout: 6_000 });
+  const response = await request(`${gate}${READ}`, { headers: { authorization: `Bearer ${token}`, ...headers }, headersTimeout: HANGING_GATE_MS });
   const body = await response.body.text();
   return { status: response.statusCode, headers: response.headers, body, seconds: (Date.now() - started) / 1000 };
 }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bearer, throughGate } from '../support/gate-client';
 import { demoUsers } from '../support/realm';
 import { adminApi, shortLivedUserToken, userToken } from '../support/tokens';
+import { SHORT_TOKEN_SECONDS, untilExpired } from '../support/waiting';
 
 const stack = inject('stack');
 const editor = demoUsers.find((user) => user.role === 'editor')!;
@@ -23,9 +24,9 @@ describe('token lifecycle', () => {
   });
 
   it('refuses an expired token with 401', async () => {
-    const token = await shortLivedUserToken(stack.keycloak, editor.username, editor.password, 2);
+    const token = await shortLivedUserToken(stack.keycloak, editor.username, editor.password, SHORT_TOKEN_SECONDS);
     expect((await throughGate('GET', READ, bearer(token))).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 3500));
+    await untilExpired(token);
     const response = await throughGate('GET', READ, bearer(token));
     expect(response.status).toBe(401);
     expect(JSON.parse(response.body).message).toContain('expired');
