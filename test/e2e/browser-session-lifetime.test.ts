@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromiumPath } from '../../scripts/deps.mjs';
+import { signInThroughKeycloak, uiCall } from '../support/browser-login';
 import { adminApi } from '../support/tokens';
 
 const stack = inject('nativeStack');
@@ -24,18 +25,6 @@ const SESSION_COOKIE = 'mlflow_gate_session';
 let browser: Browser;
 let restoreRealm: () => Promise<void>;
 
-/** What the UI does: a same-origin call with the session cookie (no Authorization header). */
-async function uiCall(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const response = await fetch('/ajax-api/2.0/mlflow/experiments/search', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ max_results: 5 }),
-    });
-    return response.status;
-  });
-}
-
 async function sessionCookie(context: BrowserContext): Promise<string> {
   return (await context.cookies(stack.gate)).find((cookie) => cookie.name === SESSION_COOKIE)?.value ?? '';
 }
@@ -43,12 +32,7 @@ async function sessionCookie(context: BrowserContext): Promise<string> {
 async function signIn(context: BrowserContext): Promise<Page> {
   const viewer = stack.users.find((user) => user.role === 'viewer')!;
   const page = await context.newPage();
-  await page.goto(`${stack.gate}/#/experiments`);
-  await page.waitForSelector('#username', { timeout: 30_000 });
-  await page.fill('#username', viewer.username);
-  await page.fill('#password', viewer.password);
-  await page.click('#kc-login');
-  await page.waitForURL((url) => url.toString().startsWith(stack.gate), { timeout: 30_000 });
+  await signInThroughKeycloak(page, stack.gate, viewer);
   return page;
 }
 
