@@ -42,12 +42,28 @@ function refuseWith(r: NginxHTTPRequest, channel: RefusalChannel, basics: FrameB
   channel(r, renderRefusal(refusal, bearerRealm, basics.requestId), refusal, basics);
 }
 
-/** Wraps a handler in the frame; `channel` is how its refusals travel. */
+/** Wraps a handler of the gate's server in the frame; `channel` is how its refusals travel. */
 export function handler(run: (frame: Frame) => Promise<void> | void, channel: RefusalChannel): (r: NginxHTTPRequest) => Promise<void> {
+  return framedHandler(run, channel, (r) => String(r.variables.request_id));
+}
+
+/**
+ * Wraps a handler of the helper server, which serves requests of the gate's server and names the id of the
+ * one it serves in `$mlflow_gate_request_id` (mlflow-uma-gate.helper.conf). Only the helper server sets that
+ * variable: read elsewhere, nginx would log it as uninitialized on every request.
+ */
+export function helperHandler(run: (frame: Frame) => Promise<void> | void): (r: NginxHTTPRequest) => Promise<void> {
+  return framedHandler(run, respond, (r) => gateVariable(r, 'request_id') || String(r.variables.request_id));
+}
+
+function framedHandler(
+  run: (frame: Frame) => Promise<void> | void,
+  channel: RefusalChannel,
+  requestIdOf: (r: NginxHTTPRequest) => string,
+): (r: NginxHTTPRequest) => Promise<void> {
   return async function framed(r: NginxHTTPRequest): Promise<void> {
     const basics: FrameBasics = {
-      // The helper server names the id of the gate's request it serves (mlflow-uma-gate.helper.conf).
-      requestId: gateVariable(r, 'request_id') || String(r.variables.request_id),
+      requestId: requestIdOf(r),
       audit: newAuditRecord(String(r.variables.request_method), String(r.variables.request_uri)),
     };
     const settings = readConfig((name) => gateVariable(r, name));

@@ -4,7 +4,7 @@
  */
 import { attributeBody, attributedTarget } from '../core/attribution';
 import { exchangedTokenCacheSeconds, exchangePayload, exchangeSealingMaterial, interpretTokenResponse } from '../core/credentials';
-import { handler, JSON_HEADERS, respond, send } from './frame';
+import { helperHandler, JSON_HEADERS, send } from './frame';
 import { KEYCLOAK_LOCATIONS, postToKeycloak } from './keycloak';
 import { seal } from './sealing';
 
@@ -18,7 +18,7 @@ function requestBody(r: NginxHTTPRequest): string {
  * Asks Keycloak's token endpoint once and answers with the tokens sealed under the credential, and with how
  * long nginx may cache that answer (X-Accel-Expires). Failures are never cached.
  */
-export const exchange = handler(async (frame) => {
+export const exchange = helperHandler(async (frame) => {
   const body = requestBody(frame.r);
   const reply = await postToKeycloak(frame, KEYCLOAK_LOCATIONS.token, body);
   const exchanged = interpretTokenResponse(reply.status, reply.body);
@@ -30,13 +30,13 @@ export const exchange = handler(async (frame) => {
   const sealed = await seal(exchangeSealingMaterial(body), exchangePayload(exchanged));
   const cacheSeconds = exchangedTokenCacheSeconds(exchanged.expiresIn, exchanged.refreshExpiresIn);
   send(frame, 200, { ...JSON_HEADERS, 'X-Accel-Expires': String(cacheSeconds) }, JSON.stringify({ sealed }));
-}, respond);
+});
 
 /**
  * An allowed request whose JSON body names its user: sets or checks `mlflow.user` (src/core/attribution.ts)
  * with the user the gate verified, then proxies to MLflow.
  */
-export const attribute = handler(async (frame) => {
+export const attribute = helperHandler(async (frame) => {
   const r = frame.r;
   const target = attributedTarget(String(r.variables.request_uri));
   const username = decodeURIComponent(String(r.headersIn['X-Mlflow-Gate-User'] || ''));
@@ -56,4 +56,4 @@ export const attribute = handler(async (frame) => {
   }
   const contentType = String(reply.headersOut['Content-Type'] || 'application/json');
   send(frame, reply.status, { 'Content-Type': contentType }, reply.responseText ? String(reply.responseText) : '');
-}, respond);
+});
