@@ -31,11 +31,12 @@ export function installMlflow({ log = console.log } = {}) {
  * Runs `mlflow server` on 127.0.0.1 with a database backend store and proxied artifact serving from a local
  * directory, as it runs behind the gate. Resolves when /health answers.
  * `allowedHosts` and `corsAllowedOrigins` are MLflow's own `--allowed-hosts` / `--cors-allowed-origins`
- * (comma-separated); unset, MLflow uses its defaults (local and private addresses).
+ * (comma-separated); unset, MLflow uses its defaults (local and private addresses). `workspaces` starts it with
+ * `--enable-workspaces` (projects: "Projects" in README.md).
  * @param {{ port?: number, backendStoreUri: string, artifactsDir: string, logFile: string, workers?: number,
- *   allowedHosts?: string, corsAllowedOrigins?: string }} options
+ *   allowedHosts?: string, corsAllowedOrigins?: string, workspaces?: boolean }} options
  */
-export async function startMlflow({ port, backendStoreUri, artifactsDir, logFile, workers = 2, allowedHosts, corsAllowedOrigins }) {
+export async function startMlflow({ port, backendStoreUri, artifactsDir, logFile, workers = 2, allowedHosts, corsAllowedOrigins, workspaces = false }) {
   installMlflow();
   const listenPort = port ?? (await freePort());
   mkdirSync(artifactsDir, { recursive: true });
@@ -51,6 +52,7 @@ export async function startMlflow({ port, backendStoreUri, artifactsDir, logFile
       '--artifacts-destination', artifactsDir,
       ...(allowedHosts ? ['--allowed-hosts', allowedHosts] : []),
       ...(corsAllowedOrigins ? ['--cors-allowed-origins', corsAllowedOrigins] : []),
+      ...(workspaces ? ['--enable-workspaces'] : []),
     ],
     { logFile, env: { MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' } },
   );

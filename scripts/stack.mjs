@@ -11,7 +11,7 @@ import { startMlflow } from './mlflow.mjs';
 import { projectRoot, startNginx } from './nginx.mjs';
 import { startPostgres } from './postgres.mjs';
 import { portAcceptsConnections, stopProcessGroup } from './processes.mjs';
-import { realmAccess, realmFile } from './realm.mjs';
+import { realmAccess, realmFile, resourceServer } from './realm.mjs';
 
 /** Default ports; each can be changed with the environment variable next to it. */
 export const PORT_SETTINGS = {
@@ -62,6 +62,7 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
           backendStoreUri: postgres.url('mlflow'),
           artifactsDir: join(dir, 'artifacts'),
           logFile: log('mlflow'),
+          workspaces: true,
           ...mlflowSecurity,
         }),
       )
@@ -79,6 +80,8 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
           MLFLOW_GATE_ISSUER: `${keycloak.url}/realms/${realmAccess.realm}`,
           MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloak.port}`,
           MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${mlflow.port}`,
+          // Projects: the resource server's secret, as the realm file has it (dev-only).
+          MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret,
           // Browser login; a new key per start, so browser sessions end when the stack restarts.
           MLFLOW_GATE_SESSION_KEY: randomBytes(32).toString('base64'),
         },

@@ -7,6 +7,7 @@
  *  - later tag writes (`log-batch`, `set-tag`) may not set `mlflow.user` to anyone else: 403.
  */
 import { parseJsonObject } from './json-object';
+import type { WorkspaceOperation } from './projects';
 import type { Refusal } from './refusals';
 
 export const MLFLOW_USER_TAG = 'mlflow.user';
@@ -31,13 +32,22 @@ const API_PREFIX = /^\/(?:api|ajax-api)(?=\/)/;
  */
 export const ATTRIBUTE_LOCATION = '/_mlflow_gate/attribute';
 
-/** Whom nginx proxies an allowed request to: MLflow itself, or the helper server for attribution. */
+/**
+ * Where the helper server answers the workspace routes the gate handles itself (src/core/projects.ts): listing,
+ * creating and deleting projects.
+ */
+export const PROJECTS_LOCATION = '/_mlflow_gate/projects';
+
+/** Whom nginx proxies an allowed request to: MLflow itself, or the helper server (attribution, projects). */
 export interface ProxyRoute {
   readonly upstream: 'mlflow' | 'helper';
   readonly target: string;
 }
 
-export function proxyRoute(method: string, rule: string, upstreamTarget: string): ProxyRoute {
+export function proxyRoute(method: string, rule: string, upstreamTarget: string, workspaceOperation: WorkspaceOperation | null): ProxyRoute {
+  if (workspaceOperation === 'list' || workspaceOperation === 'create' || workspaceOperation === 'delete') {
+    return { upstream: 'helper', target: `${PROJECTS_LOCATION}${upstreamTarget}` };
+  }
   // Only POST routes are attributed (ATTRIBUTED_RULES).
   return method === 'POST' && attributionOf(rule) !== null
     ? { upstream: 'helper', target: `${ATTRIBUTE_LOCATION}${upstreamTarget}` }

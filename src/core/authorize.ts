@@ -10,6 +10,8 @@ import { checkBasicCredentials, isBasic } from './credentials';
 import { unstrippableHeader } from './header-hygiene';
 import type { Permission } from './permissions';
 import { REFUSED } from './permissions';
+import type { ProjectAsk, WorkspaceOperation } from './projects';
+import { projectOfRequest, requestWorkspace, workspaceOperation } from './projects';
 import type { Refusal } from './refusals';
 import type { RouteIndex } from './route-matcher';
 import { matchRoute } from './route-matcher';
@@ -23,8 +25,8 @@ export interface GateRequest {
   readonly target: string;
   /** Every Authorization header value the client sent. */
   readonly authorization: readonly string[];
-  /** The names of all headers the client sent, as spelled. */
-  readonly headerNames: readonly string[];
+  /** Every header the client sent (name as spelled, value), in order. */
+  readonly headers: readonly (readonly [string, string])[];
   readonly nowSeconds: number;
   /** The browser session's credential (the sealed cookie, opened), when the request carries one. */
   readonly session: Credential | null;
@@ -46,6 +48,12 @@ export type Preflight =
       /** The matched route rule (`/api/2.0/mlflow/runs/create`, …): what attribution is keyed by. */
       readonly rule: string;
       readonly caller: Caller;
+      /** The project whose scope the request needs besides its permission; null: the role decides alone. */
+      readonly project: ProjectAsk | null;
+      /** For MLflow's workspace routes: what the route does (the gate answers some of them itself). */
+      readonly workspaceOperation: WorkspaceOperation | null;
+      /** The X-MLFLOW-WORKSPACE value MLflow receives: the one authorized, or empty when none was sent. */
+      readonly workspace: string;
     }
   | { readonly kind: 'refuse'; readonly refusal: Refusal };
 
@@ -81,26 +89,28 @@ export function preflight(request: GateRequest, config: GateConfig, routes: Rout
   if (route.kind === 'method-not-allowed') return refuse('method-not-allowed', route.allowed.join(', '));
   if (route.kind === 'ambiguous') return refuse('ambiguous-route', route.rules.join(' | '));
   if (route.guard === REFUSED) return refuse('disabled-route', route.rule);
-  const header = unstrippableHeader(request.headerNames);
+  const header = unstrippableHeader(request.headers.map((pair) => pair[0]));
   if (header !== null) return refuse('bad-request', `header ${header} is not accepted`);
-  // An Authorization header wins over a session cookie; only a cookie-authorized write is checked for CSRF.
-  if (request.authorization.length === 0 && request.session !== null) {
-    if (!request.sameOriginWrite) return refuse('cross-site', `${request.method} ${canonical.path}`);
-    return {
-      kind: 'ask-keycloak',
-      permission: route.guard,
-      upstreamTarget: upstreamTarget(canonical.path, request.target),
-      rule: route.rule,
-      caller: { kind: 'credentials', credential: request.session },
-    };
-  }
-  const caller = identifyCaller(request.authorization, config.tokenPolicy, request.nowSeconds);
-  if (!caller.ok) return { kind: 'refuse', refusal: caller.refusal };
-  return {
-    kind: 'ask-keycloak',
+  const workspace = requestWorkspace(request.headers);
+  if (!workspace.ok) return { kind: 'refuse', refusal: workspace.refusal };
+  const operation = workspaceOperation(request.method, route.rule);
+  const project = projectOfRequest(route.guard, operation, workspace, canonical.path);
+  if (!project.ok) return { kind: 'refuse', refusal: project.refusal };
+  const asked = {
+    kind: 'ask-keycloak' as const,
     permission: route.guard,
     upstreamTarget: upstreamTarget(canonical.path, request.target),
     rule: route.rule,
-    caller: caller.caller,
+    project: project.ask,
+    workspaceOperation: operation,
+    workspace: workspace.forwarded,
   };
+  // An Authorization header wins over a session cookie; only a cookie-authorized write is checked for CSRF.
+  if (request.authorization.length === 0 && request.session !== null) {
+    if (!request.sameOriginWrite) return refuse('cross-site', `${request.method} ${canonical.path}`);
+    return { ...asked, caller: { kind: 'credentials', credential: request.session } };
+  }
+  const caller = identifyCaller(request.authorization, config.tokenPolicy, request.nowSeconds);
+  if (!caller.ok) return { kind: 'refuse', refusal: caller.refusal };
+  return { ...asked, caller: caller.caller };
 }

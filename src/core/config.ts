@@ -12,6 +12,8 @@ export { parseIssuer, parseNginxSeconds, VARIABLE_PREFIX } from './settings';
 export interface GateConfig {
   readonly bearerRealm: string;
   readonly resourceServer: string;
+  /** The resource server's secret, for managing projects; null turns projects off. */
+  readonly resourceServerSecret: string | null;
   readonly tokenPolicy: TokenPolicy;
   /**
    * How long Keycloak's answers may be reused (nginx's proxy_cache, see the snippets), or null when the
@@ -47,6 +49,7 @@ export function readConfig(lookup: (name: string) => string | undefined): Config
     config: {
       bearerRealm: settings.issuer.realm,
       resourceServer: settings.resource_server,
+      resourceServerSecret: settings.resource_server_secret === '' ? null : settings.resource_server_secret,
       tokenPolicy: { issuer: settings.issuer.url, acceptedClients: settings.accepted_clients, maxTokenLength: settings.max_token_bytes },
       allowLifetimeSeconds: settings.decision_cache ? settings.cache_allow_ttl : null,
       loginClient: settings.login_client,

@@ -20,8 +20,9 @@ export function decisionRequestBody(resourceServer: string, permission: Permissi
 
 /**
  * The query of the decision subrequest. `key` names the cached answer: a SHA-256 over everything Keycloak's
- * answer depends on (token, resource server, permission), so the token itself never appears in a cache key,
- * a cache file or a log. `bypass=1` makes nginx neither use nor store a cached answer.
+ * answer depends on (token, resource server, what is asked: a permission, or a permission in a project), so the
+ * token itself never appears in a cache key, a cache file or a log. `bypass=1` makes nginx neither use nor store
+ * a cached answer.
  *
  * The key also carries the number of the allow-lifetime window it falls in. When a window ends, the next
  * request names an entry nginx has never seen, so concurrent requests wait for one Keycloak call
@@ -33,11 +34,11 @@ export function decisionSubrequestArgs(
   sha256Hex: (text: string) => string,
   token: string,
   resourceServer: string,
-  permission: Permission,
+  asked: string,
   allowLifetimeSeconds: number | null,
   nowSeconds: number,
 ): string {
-  const key = sha256Hex([token, resourceServer, permission].join('\n'));
+  const key = sha256Hex([token, resourceServer, asked].join('\n'));
   if (allowLifetimeSeconds === null) return `key=${key}&bypass=1`;
   const offset = parseInt(key.slice(0, 8), 16) % allowLifetimeSeconds;
   return `key=${key}.${Math.floor((nowSeconds + offset) / allowLifetimeSeconds)}`;
@@ -55,7 +56,7 @@ function refused(kind: Refusal['kind'], detail: string, logLine?: string): Decis
  * Maps Keycloak's reply to the decision request. `status` 0 means nginx got no HTTP answer at all
  * (connection refused, timeout): the internal location then reports 502/504, which land here as 5xx.
  */
-export function interpretDecision(permission: Permission, status: number, body: string): Decision {
+export function interpretDecision(permission: string, status: number, body: string): Decision {
   const reply = parseJsonObject(body);
   const error = reply !== null && typeof reply.error === 'string' ? reply.error : '';
   if (status === 200) {

@@ -39,8 +39,11 @@ export const STRIPPED_HEADERS = [
   'x-http-method',
 ] as const;
 
-/** Families whose every member is an identity header, listed or not. */
-const REFUSED_PREFIXES = ['x-auth-request-'];
+/**
+ * Families whose every member is an identity header, listed or not; `X-Mlflow-Gate-*` carry what the gate's
+ * server tells its helper server and MLflow (the verified user, the workspace, the realm).
+ */
+const REFUSED_PREFIXES = ['x-auth-request-', 'x-mlflow-gate-'];
 
 function normalized(name: string): string {
   return name.toLowerCase().split('_').join('-');

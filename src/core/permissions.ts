@@ -26,7 +26,13 @@ export const RESOURCES = [
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 
-export type Permission = `${Resource}#${Scope}`;
+/**
+ * Creating a project (an MLflow workspace, src/core/projects.ts) is a realm role of its own, asked as the scope
+ * `create` of the resource `projects`, which no other route uses.
+ */
+export const PROJECT_CREATION = 'projects#create' as const;
+
+export type Permission = `${Resource}#${Scope}` | typeof PROJECT_CREATION;
 
 /** Marks a route that is refused for everyone, whatever the token (e.g. routes that trust a loopback client). */
 export const REFUSED = 'refused' as const;

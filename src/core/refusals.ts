@@ -41,6 +41,12 @@ export const REFUSALS = {
     message: 'The gate cannot tell which MLflow endpoint serves this path (%s): refused.',
   },
   forbidden: { status: 403, code: 'PERMISSION_DENIED', message: 'Permission denied: this request needs %s.' },
+  'project-exists': { status: 400, code: 'RESOURCE_ALREADY_EXISTS', message: 'A project (workspace) named %s exists already.' },
+  'project-name-resting': {
+    status: 400,
+    code: 'RESOURCE_ALREADY_EXISTS',
+    message: 'The name %s belongs to a project deleted moments ago, so that nothing granted in it reaches a new one; try again then.',
+  },
   'cross-site': {
     status: 403,
     code: 'PERMISSION_DENIED',

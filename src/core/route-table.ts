@@ -6,7 +6,7 @@
  * Starlette syntax (`{name}`, `{name:path}`) for FastAPI routes. HEAD is never listed: it authorizes as GET.
  */
 import type { Guard } from './permissions';
-import { REFUSED } from './permissions';
+import { PROJECT_CREATION, REFUSED } from './permissions';
 import type { Method, RouteSpec } from './route-spec';
 
 export type { Method, RouteSpec };
@@ -361,11 +361,14 @@ export const ROUTE_TABLE: readonly RouteSpec[] = ([] as RouteSpec[]).concat(
   at('GET', '/health', 'server#read'),
   at('GET', '/version', 'server#read'),
   twins('GET', '/3.0/mlflow/server-info', 'server#read'),
-  // Workspaces partition the whole server (MLflow lets only admins change them), so they are server
-  // administration rather than an entity of their own.
+  // Workspaces are projects (src/core/projects.ts): besides the permission here, a request about one named
+  // workspace needs its project scope (read, write, delete), and the gate itself answers listing (only the
+  // projects the caller may read), creating (registered in Keycloak, owned by the caller) and deleting. Deleting
+  // is its owner's or an admin's (project-delete), whatever their role; changing one (its artifact root) is
+  // administration.
   twins('GET', '/3.0/mlflow/workspaces', 'server#read'),
-  twins('POST', '/3.0/mlflow/workspaces', 'server#write'),
+  twins('POST', '/3.0/mlflow/workspaces', PROJECT_CREATION),
   twins('GET', '/3.0/mlflow/workspaces/<workspace_name>', 'server#read'),
-  twins('PATCH', '/3.0/mlflow/workspaces/<workspace_name>', 'server#write'),
-  twins('DELETE', '/3.0/mlflow/workspaces/<workspace_name>', 'server#delete'),
+  twins('PATCH', '/3.0/mlflow/workspaces/<workspace_name>', 'server#delete'),
+  twins('DELETE', '/3.0/mlflow/workspaces/<workspace_name>', 'server#read'),
 );

@@ -16,7 +16,7 @@ export const VARIABLE_PREFIX = 'mlflow_gate_';
  * by describeKind (README column, end of an error message). Kinds are names, not objects: njs 0.7.9 would build
  * every object of this module again on each request.
  */
-export type GateKind = 'realm URL' | 'client id' | 'client ids' | 'positive number' | 'on/off' | 'seconds' | 'session key';
+export type GateKind = 'realm URL' | 'client id' | 'client ids' | 'positive number' | 'on/off' | 'seconds' | 'session key' | 'secret';
 export type NginxKind = 'listen address' | 'worker processes' | 'file' | 'directory' | 'host:port' | 'nginx time' | 'nginx size';
 export type Kind = GateKind | NginxKind;
 
@@ -76,6 +76,7 @@ export interface GateKindValue {
   'on/off': boolean;
   seconds: number;
   'session key': string;
+  secret: string;
 }
 
 /** The value `text` stands for, or null when it is not one of `kind`. */
@@ -104,6 +105,7 @@ export function parseValue<K extends GateKind>(kind: K, text: string): GateKindV
       value = text === '' || Buffer.from(text, 'base64').length >= 32 ? text : null;
       break;
     case 'client id':
+    case 'secret':
       value = text;
   }
   return value as GateKindValue[K] | null;
@@ -125,6 +127,8 @@ export function describeKind(kind: Kind): string {
       return 'a positive time (30s, 2m, 1h)';
     case 'session key':
       return 'empty, or at least 32 random bytes, base64-encoded';
+    case 'secret':
+      return 'a client secret, or empty';
     case 'listen address':
       return 'an nginx listen address (80, 127.0.0.1:8000)';
     case 'worker processes':
@@ -157,6 +161,13 @@ export const GATE_SETTINGS = {
     kind: 'client id',
     template: true,
     meaning: 'Client id of the resource server (`audience` of the UMA request).',
+  },
+  resource_server_secret: {
+    default: '',
+    kind: 'secret',
+    template: true,
+    meaning:
+      "The resource server's client secret, with which the gate registers, looks up and removes projects' Keycloak resources. It goes to Keycloak only and is never logged. Empty turns [projects](#projects) off: a request in any workspace but `default` gets 403.",
   },
   accepted_clients: {
     default: 'mlflow-cli mlflow-automation',

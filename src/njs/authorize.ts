@@ -14,6 +14,7 @@ import { openSession, renewedSessionCookie, startLogin } from './browser';
 import type { Frame, FrameBasics } from './frame';
 import { authorizationHeaders, handler } from './frame';
 import { askKeycloak, resolveCaller } from './keycloak';
+import { askProject } from './projects';
 
 // The upstreams of the snippets: MLflow, or the helper server (mlflow-uma-gate.helper.conf) for attribution.
 const UPSTREAMS = { mlflow: 'mlflow_gate_mlflow', helper: 'mlflow_gate_helper' } as const;
@@ -59,7 +60,7 @@ async function decide(frame: Frame): Promise<void> {
       method,
       target: String(r.variables.request_uri),
       authorization,
-      headerNames: r.rawHeadersIn.map((header) => String(header[0])),
+      headers: r.rawHeadersIn.map((header) => [String(header[0]), String(header[1])] as const),
       nowSeconds,
       session,
       sameOriginWrite: isSameOriginWrite(method, String(r.headersIn.Origin || ''), String(r.headersIn.Referer || ''), ownOrigin),
@@ -79,19 +80,28 @@ async function decide(frame: Frame): Promise<void> {
     if (sessionKey !== null && sendsToLogin(navigation, identified.refusal, session !== null)) return signalLogin(frame, sessionKey);
     return frame.refuse(identified.refusal);
   }
-  const decision = await askKeycloak(frame, asked.permission, identified.token, nowSeconds);
+  const decision =
+    asked.project === null
+      ? await askKeycloak(frame, asked.permission, identified.token, nowSeconds)
+      : await askProject(frame, asked.permission, asked.project, identified.token, nowSeconds);
   if (!decision.allowed) {
     if (decision.logLine) r.error(`mlflow-uma-gate: ${decision.logLine}`);
     return frame.refuse(decision.refusal);
   }
   frame.audit.decision = 'allow';
-  const route = proxyRoute(method, asked.rule, asked.upstreamTarget);
+  const route = proxyRoute(method, asked.rule, asked.upstreamTarget, asked.workspaceOperation);
   const renewed = session === null ? null : await renewedSessionCookie(frame, session, identified.refreshToken, nowSeconds);
   if (renewed !== null) r.headersOut['X-Mlflow-Gate-Set-Cookie'] = renewed;
   r.headersOut['X-Mlflow-Gate-Audit'] = auditFields(frame.audit);
   r.headersOut['X-Mlflow-Gate-User'] = encodeURIComponent(identified.claims.username);
   r.headersOut['X-Mlflow-Gate-Upstream'] = UPSTREAMS[route.upstream];
   r.headersOut['X-Mlflow-Gate-Target'] = route.target;
+  if (asked.workspace !== '') r.headersOut['X-Mlflow-Gate-Workspace'] = asked.workspace;
+  if (route.upstream === 'helper' && asked.workspaceOperation !== null) {
+    // Only for the helper server's project handlers, which manage resources and list what the caller may read.
+    r.headersOut['X-Mlflow-Gate-Bearer'] = `Bearer ${identified.token}`;
+    r.headersOut['X-Mlflow-Gate-Secret'] = config.resourceServerSecret || '';
+  }
   r.return(204);
 }
 

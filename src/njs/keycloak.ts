@@ -91,7 +91,7 @@ export async function resolveCaller(frame: Frame, caller: Caller, nowSeconds: nu
 }
 
 /** The Keycloak locations send this as the Authorization header (js_var, shared with their subrequests). */
-function presentToken(frame: Frame, token: string): void {
+export function presentToken(frame: Frame, token: string): void {
   frame.r.variables.mlflow_gate_bearer = `Bearer ${token}`;
 }
 

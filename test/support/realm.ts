@@ -13,13 +13,14 @@ export interface RealmClient {
   clientId: string;
   secret?: string;
   authorizationSettings?: {
-    resources: { name: string; scopes: { name: string }[] }[];
+    allowRemoteResourceManagement?: boolean;
+    resources: { name: string; type?: string; ownerManagedAccess?: boolean; scopes: { name: string }[] }[];
     scopes: { name: string }[];
   };
 }
 
 export const realmFile: string = realmFromScripts.realmFile;
-export const realm: { realm: string } = realmFromScripts.realm;
+export const realm: { realm: string; userManagedAccessAllowed?: boolean } = realmFromScripts.realm;
 export const demoUsers: DemoUser[] = realmFromScripts.demoUsers;
 export const publicClient: RealmClient = realmFromScripts.publicClient;
 export const resourceServer: RealmClient = realmFromScripts.resourceServer;

@@ -48,12 +48,12 @@ describe('attribution', () => {
   });
 
   it('sends allowed POSTs of attributed rules through the helper server, everything else to MLflow', () => {
-    expect(proxyRoute('POST', '/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/runs/create?x=1')).toEqual({
+    expect(proxyRoute('POST', '/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/runs/create?x=1', null)).toEqual({
       upstream: 'helper',
       target: `${ATTRIBUTE_LOCATION}/api/2.0/mlflow/runs/create?x=1`,
     });
-    expect(proxyRoute('GET', '/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/runs/create')).toEqual({ upstream: 'mlflow', target: '/api/2.0/mlflow/runs/create' });
-    expect(proxyRoute('POST', '/api/2.0/mlflow/runs/update', '/api/2.0/mlflow/runs/update')).toEqual({ upstream: 'mlflow', target: '/api/2.0/mlflow/runs/update' });
+    expect(proxyRoute('GET', '/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/runs/create', null)).toEqual({ upstream: 'mlflow', target: '/api/2.0/mlflow/runs/create' });
+    expect(proxyRoute('POST', '/api/2.0/mlflow/runs/update', '/api/2.0/mlflow/runs/update', null)).toEqual({ upstream: 'mlflow', target: '/api/2.0/mlflow/runs/update' });
   });
 
   it('reads back the target MLflow is to receive at the helper server', () => {

@@ -6,6 +6,7 @@ import { buildRouteIndex } from '../../src/core/route-matcher';
 const config: GateConfig = {
   bearerRealm: 'mlflow',
   resourceServer: 'mlflow-gate',
+  resourceServerSecret: null,
   tokenPolicy: { issuer: 'https://sso/realms/mlflow', acceptedClients: ['mlflow-cli'], maxTokenLength: 16384 },
   allowLifetimeSeconds: 30,
   loginClient: 'mlflow-cli',
@@ -22,7 +23,8 @@ const claims = { exp: now + 60, iss: 'https://sso/realms/mlflow', azp: 'mlflow-c
 const token = `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
 
 function run(method: string, target: string, authorization: string[] = [`Bearer ${token}`], headerNames = ['Host', 'Authorization']) {
-  return preflight({ method, target, authorization, headerNames, nowSeconds: now, session: null, sameOriginWrite: true }, config, routes);
+  const headers = headerNames.map((name) => [name, ''] as const);
+  return preflight({ method, target, authorization, headers, nowSeconds: now, session: null, sameOriginWrite: true }, config, routes);
 }
 
 const session = { grant: 'refresh_token', clientId: 'mlflow-cli', subject: 's', refreshToken: 'a.b.c' } as const;
@@ -39,7 +41,7 @@ describe('preflight', () => {
 
   it('takes a browser session when there is no Authorization header, and refuses its cross-site writes', () => {
     const withSession = (method: string, sameOriginWrite: boolean, authorization: string[] = []) =>
-      preflight({ method, target: '/api/2.0/mlflow/experiments/delete', authorization, headerNames: ['Host'], nowSeconds: now, session, sameOriginWrite }, config, routes);
+      preflight({ method, target: '/api/2.0/mlflow/experiments/delete', authorization, headers: [['Host', 'mlflow']], nowSeconds: now, session, sameOriginWrite }, config, routes);
     expect(withSession('POST', true)).toMatchObject({ kind: 'ask-keycloak', caller: { kind: 'credentials', credential: session } });
     expect(withSession('POST', false)).toMatchObject({ kind: 'refuse', refusal: { kind: 'cross-site' } });
     expect(withSession('POST', false, [`Bearer ${token}`])).toMatchObject({ kind: 'ask-keycloak', caller: { kind: 'token' } });

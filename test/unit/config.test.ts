@@ -23,6 +23,7 @@ describe('readConfig', () => {
       config: {
         bearerRealm: 'mlflow',
         resourceServer: 'mlflow-gate',
+        resourceServerSecret: null,
         tokenPolicy: { issuer: 'http://127.0.0.1:8080/realms/mlflow', acceptedClients: ['mlflow-cli', 'mlflow-automation'], maxTokenLength: 16384 },
         allowLifetimeSeconds: 30,
         loginClient: 'mlflow-cli',

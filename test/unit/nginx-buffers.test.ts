@@ -91,11 +91,14 @@ describe('nginx/mlflow-uma-gate.keycloak.conf', () => {
 
   it('is included by every location that calls Keycloak, which repeat none of it', () => {
     expect(keycloakLocations.map(([name]) => name).sort()).toEqual([
+      '/_mlflow_gate/keycloak/protection/',
       '= /_mlflow_gate/keycloak/code',
       '= /_mlflow_gate/keycloak/decision',
       '= /_mlflow_gate/keycloak/discovery',
       '= /_mlflow_gate/keycloak/logout',
       '= /_mlflow_gate/keycloak/permissions',
+      '= /_mlflow_gate/keycloak/permissions',
+      '= /_mlflow_gate/keycloak/project',
       '= /_mlflow_gate/keycloak/token',
     ]);
     const shared = [...keycloakConf.matchAll(/^(\w+)(?: (Host|Connection))?/gm)].map((match) => match[0]);

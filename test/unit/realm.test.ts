@@ -4,23 +4,36 @@
  * nothing the table never asks for.
  */
 import { describe, expect, it } from 'vitest';
-import { REFUSED } from '../../src/core/permissions';
+import { PROJECT_CREATION, REFUSED, SCOPES } from '../../src/core/permissions';
+import { PROJECT_SCOPES, PROJECT_TYPE } from '../../src/core/projects';
 import { ROUTE_TABLE } from '../../src/core/route-table';
-import { demoUsers, publicClient, resourceServer, serviceClient } from '../support/realm';
+import { demoUsers, publicClient, realm, resourceServer, serviceClient } from '../support/realm';
 
 const settings = resourceServer.authorizationSettings!;
 
 describe('keycloak/mlflow-realm.json', () => {
-  it('defines exactly the resources the route table uses, each with every scope', () => {
-    const used = [...new Set(ROUTE_TABLE.filter((spec) => spec.guard !== REFUSED).map((spec) => spec.guard.split('#')[0]))].sort();
+  const guards = ROUTE_TABLE.filter((spec) => spec.guard !== REFUSED).map((spec) => spec.guard);
+  const projectScopes = Object.values(PROJECT_SCOPES).sort();
+
+  it('defines exactly the resources the route table uses, each role resource with every scope of the route table', () => {
+    const used = [...new Set(guards.map((guard) => guard.split('#')[0]))].sort();
     expect(settings.resources.map((resource) => resource.name).sort()).toEqual(used);
-    const scopes = settings.scopes.map((scope) => scope.name).sort();
-    settings.resources.forEach((resource) => expect(resource.scopes.map((scope) => scope.name).sort()).toEqual(scopes));
+    settings.resources
+      .filter((resource) => resource.name !== 'projects')
+      .forEach((resource) => expect([resource.name, resource.scopes.map((scope) => scope.name).sort()]).toEqual([resource.name, [...SCOPES].sort()]));
   });
 
-  it('defines exactly the scopes the route table uses', () => {
-    const used = [...new Set(ROUTE_TABLE.filter((spec) => spec.guard !== REFUSED).map((spec) => spec.guard.split('#')[1]))].sort();
-    expect(settings.scopes.map((scope) => scope.name).sort()).toEqual(used);
+  it("defines the scopes the route table uses and the projects' own, which no role resource carries", () => {
+    const used = [...new Set(guards.map((guard) => guard.split('#')[1]))];
+    expect(settings.scopes.map((scope) => scope.name).sort()).toEqual([...used, ...projectScopes].sort());
+    const template = settings.resources.find((resource) => resource.name === PROJECT_CREATION.split('#')[0])!;
+    expect(template).toMatchObject({ type: PROJECT_TYPE, ownerManagedAccess: false });
+    expect(template.scopes.map((scope) => scope.name).sort()).toEqual(['create', ...projectScopes].sort());
+  });
+
+  it('lets owners manage their projects in the Account Console, and the gate register them', () => {
+    expect(realm.userManagedAccessAllowed).toBe(true);
+    expect(settings.allowRemoteResourceManagement).toBe(true);
   });
 
   it('ships the clients and a demo user for every role', () => {

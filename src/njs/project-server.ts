@@ -1,0 +1,260 @@
+/**
+ * The helper server's project handlers (the rules: src/core/projects.ts): the decisions the gate's project cache
+ * missed, and the workspace routes the gate answers itself (list, create, delete). Projects' Keycloak resources
+ * are managed with the resource server's own token.
+ */
+import { PROJECTS_LOCATION } from '../core/attribution';
+import type { Permission } from '../core/permissions';
+import type { ProjectLookup, ProjectResource } from '../core/projects';
+import {
+  checkCreation,
+  DEFAULT_WORKSPACE,
+  filterWorkspaceList,
+  interpretProjectLookup,
+  isWorkspaceName,
+  markedResource,
+  nameAvailability,
+  ownerTickets,
+  projectAnswer,
+  projectPermissionsBody,
+  projectRegistration,
+  projectResourceName,
+  projectResources,
+  PROJECT_SCOPES,
+  PROJECT_TYPE,
+  readablePermissionsBody,
+  readableWorkspaces,
+  registeredId,
+  ticketIds,
+} from '../core/projects';
+import { interpretTokenResponse, tokenRequestBody } from '../core/credentials';
+import type { Refusal } from '../core/refusals';
+import type { Frame } from './frame';
+import { helperHandler, JSON_HEADERS, send } from './frame';
+import { KEYCLOAK_LOCATIONS, postToKeycloak, presentToken } from './keycloak';
+
+/** In the helper server (nginx/mlflow-uma-gate.helper.conf). */
+const PROJECT_LOOKUP_LOCATION = '/_mlflow_gate/keycloak/project';
+const PROTECTION_LOCATION = '/_mlflow_gate/keycloak/protection';
+const HELPER_MLFLOW_LOCATION = '/_mlflow_gate/mlflow';
+
+function bodyOf(reply: NginxHTTPRequest): string {
+  return reply.responseText ? String(reply.responseText) : '';
+}
+
+type Token = { readonly ok: true; readonly token: string } | { readonly ok: false; readonly refusal: Refusal };
+
+/** The resource server's own token (a PAT, in UMA's words), for the protection API. */
+async function resourceServerToken(frame: Frame): Promise<Token> {
+  const config = frame.config;
+  if (config.resourceServerSecret === null) return { ok: false, refusal: { kind: 'internal', detail: 'projects are not enabled' } };
+  const body = tokenRequestBody({ grant: 'client_credentials', clientId: config.resourceServer, secret: config.resourceServerSecret });
+  const reply = await postToKeycloak(frame, KEYCLOAK_LOCATIONS.token, body);
+  const exchanged = interpretTokenResponse(reply.status, reply.body);
+  if (!exchanged.ok) {
+    frame.r.error(`mlflow-uma-gate: the resource server's token: ${exchanged.reason} (check $mlflow_gate_resource_server_secret)`);
+    return { ok: false, refusal: { kind: 'keycloak-unavailable', detail: 'projects' } };
+  }
+  return { ok: true, token: exchanged.accessToken };
+}
+
+/**
+ * One project's resource. Lookups are cached per allow-lifetime window (nginx, key = workspace and window); only a
+ * miss needs the resource server's token, so the first try goes without one and Keycloak's 401 (never cached)
+ * says it missed. `fresh` asks Keycloak and stores its answer for the window, as creating and deleting do.
+ */
+async function lookupProject(frame: Frame, workspace: string, fresh: boolean): Promise<ProjectLookup> {
+  const window = frame.config.allowLifetimeSeconds;
+  const key = window === null ? workspace : `${workspace}.${Math.floor(Date.now() / 1000 / window)}`;
+  const args = `key=${key}&name=${encodeURIComponent(projectResourceName(workspace))}`;
+  if (!fresh) {
+    frame.r.variables.mlflow_gate_bearer = '';
+    const cached = await frame.r.subrequest(PROJECT_LOOKUP_LOCATION, { method: 'GET', args });
+    if (cached.status !== 401) return interpretProjectLookup(workspace, cached.status, bodyOf(cached));
+  }
+  const pat = await resourceServerToken(frame);
+  if (!pat.ok) return { kind: 'failed', refusal: pat.refusal, logLine: `project lookup of ${workspace}: no resource server token` };
+  presentToken(frame, pat.token);
+  const reply = await frame.r.subrequest(PROJECT_LOOKUP_LOCATION, { method: 'GET', args: `${args}&bypass=1` });
+  return interpretProjectLookup(workspace, reply.status, bodyOf(reply));
+}
+
+/** Behind the project decision cache: Keycloak's answer for (token, permission, project scope), as a decision. */
+export const projectDecision = helperHandler(async (frame) => {
+  const r = frame.r;
+  const project = decodeURIComponent(String(r.args.project || ''));
+  const permission = decodeURIComponent(String(r.args.permission || '')) as Permission;
+  const scope = decodeURIComponent(String(r.args.scope || ''));
+  const callerAuthorization = String(r.headersIn.Authorization || '');
+  const scopes = [PROJECT_SCOPES.read, PROJECT_SCOPES.write, PROJECT_SCOPES.delete];
+  if (!isWorkspaceName(project) || scopes.indexOf(scope) < 0 || permission.indexOf('#') < 0 || callerAuthorization === '') {
+    frame.refuse({ kind: 'internal', detail: 'a project decision without project, permission, scope or token' });
+    return;
+  }
+  const lookup = await lookupProject(frame, project, false);
+  if (lookup.kind === 'failed') {
+    r.error(`mlflow-uma-gate: ${lookup.logLine}`);
+    send(frame, 503, JSON_HEADERS, '{}');
+    return;
+  }
+  let status = 403;
+  let body = '';
+  if (lookup.kind === 'found' && lookup.resource.deletedAt === null) {
+    r.variables.mlflow_gate_bearer = callerAuthorization;
+    const reply = await r.subrequest(KEYCLOAK_LOCATIONS.permissions, {
+      method: 'POST',
+      body: projectPermissionsBody(frame.config.resourceServer, permission, lookup.resource.id, scope),
+    });
+    status = reply.status;
+    body = bodyOf(reply);
+  }
+  const answer = projectAnswer(lookup, permission, scope, status, body);
+  send(frame, answer.status, JSON_HEADERS, answer.body);
+});
+
+interface Reply {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+async function protection(frame: Frame, method: Method, path: string, body?: string): Promise<Reply> {
+  const reply = await frame.r.subrequest(`${PROTECTION_LOCATION}${path}`, body === undefined ? { method } : { method, body });
+  return { status: reply.status, body: bodyOf(reply), contentType: String(reply.headersOut['Content-Type'] || '') };
+}
+
+async function mlflow(frame: Frame, method: Method, path: string, body?: string): Promise<Reply> {
+  const reply = await frame.r.subrequest(`${HELPER_MLFLOW_LOCATION}${path}`, body === undefined ? { method } : { method, body });
+  return { status: reply.status, body: bodyOf(reply), contentType: String(reply.headersOut['Content-Type'] || 'application/json') };
+}
+
+function relay(frame: Frame, reply: Reply): void {
+  if (reply.status === 502 || reply.status === 504) {
+    frame.refuse({ kind: reply.status === 502 ? 'mlflow-unreachable' : 'mlflow-timeout', detail: '' });
+    return;
+  }
+  send(frame, reply.status, { 'Content-Type': reply.contentType }, reply.body);
+}
+
+const unavailable: Refusal = { kind: 'keycloak-unavailable', detail: 'projects' };
+
+/** Only the projects the caller may read, and `default`. */
+async function listProjects(frame: Frame, path: string): Promise<void> {
+  const r = frame.r;
+  const listed = await mlflow(frame, 'GET', `${path}${r.variables.is_args}${r.variables.args || ''}`);
+  if (listed.status !== 200) return relay(frame, listed);
+  const pat = await resourceServerToken(frame);
+  if (!pat.ok) return frame.refuse(pat.refusal);
+  presentToken(frame, pat.token);
+  const resources = await protection(frame, 'GET', `/resource_set?type=${encodeURIComponent(PROJECT_TYPE)}&deep=true&first=0&max=10000`);
+  const projects = resources.status === 200 ? projectResources(resources.body) : null;
+  if (projects === null) return frame.refuse(unavailable);
+  const live = projects.filter((project) => project.deletedAt === null);
+  let readable: string[] | null = [];
+  if (live.length > 0) {
+    r.variables.mlflow_gate_bearer = String(r.headersIn['X-Mlflow-Gate-Bearer'] || '');
+    const reply = await r.subrequest(KEYCLOAK_LOCATIONS.permissions, { method: 'POST', body: readablePermissionsBody(frame.config.resourceServer, live) });
+    readable = readableWorkspaces(live, reply.status, bodyOf(reply));
+  }
+  const filtered = readable === null ? null : filterWorkspaceList(listed.body, readable);
+  if (filtered === null) return frame.refuse(unavailable);
+  send(frame, 200, JSON_HEADERS, filtered);
+}
+
+/** Removes a project's resource and everything granted on it (tickets go with it). */
+async function removeResource(frame: Frame, resource: ProjectResource): Promise<boolean> {
+  const removed = await protection(frame, 'DELETE', `/resource_set/${resource.id}`);
+  return removed.status === 204 || removed.status === 404;
+}
+
+/**
+ * The MLflow workspace and its Keycloak resource, owned by the caller, as one step: when a part fails, what was
+ * made is removed again. MLflow creates first: it refuses a second workspace of one name, so of two people
+ * creating the same name at once only one registers a resource.
+ */
+async function createProject(frame: Frame, path: string): Promise<void> {
+  const r = frame.r;
+  const owner = decodeURIComponent(String(r.headersIn['X-Mlflow-Gate-User'] || ''));
+  const body = r.requestText ? String(r.requestText) : '';
+  const creation = checkCreation(body);
+  if (!creation.ok) return frame.refuse(creation.refusal);
+  if (owner === '') return frame.refuse({ kind: 'internal', detail: 'a project without a verified owner' });
+  const workspace = creation.workspace;
+  const lookup = await lookupProject(frame, workspace, true);
+  if (lookup.kind === 'failed') {
+    r.error(`mlflow-uma-gate: ${lookup.logLine}`);
+    return frame.refuse(lookup.refusal);
+  }
+  const availability = nameAvailability(lookup, frame.config.allowLifetimeSeconds, Math.floor(Date.now() / 1000));
+  if (availability.taken) return frame.refuse(availability.refusal);
+  if (availability.tombstone !== null && !(await removeResource(frame, availability.tombstone))) return frame.refuse(unavailable);
+  const created = await mlflow(frame, 'POST', path, body);
+  if (created.status < 200 || created.status > 299) return relay(frame, created);
+  const registered = await protection(frame, 'POST', '/resource_set', projectRegistration(workspace, owner));
+  const id = registered.status === 201 ? registeredId(registered.body) : null;
+  let granted = id !== null;
+  if (id !== null) {
+    const tickets = ownerTickets(id, owner);
+    for (let i = 0; i < tickets.length && granted; i++) granted = (await protection(frame, 'POST', '/permission/ticket', tickets[i])).status === 200;
+  }
+  if (!granted) {
+    r.error(`mlflow-uma-gate: registering project ${workspace} for ${owner} failed (${registered.status}); removing the workspace again`);
+    if (id !== null) await protection(frame, 'DELETE', `/resource_set/${id}`);
+    const undone = await mlflow(frame, 'DELETE', `${path}/${workspace}`);
+    if (undone.status < 200 || undone.status > 299) r.error(`mlflow-uma-gate: workspace ${workspace} left without a resource (${undone.status}); run "mlflow-uma-gate reconcile"`);
+    return frame.refuse(unavailable);
+  }
+  await lookupProject(frame, workspace, true);
+  relay(frame, created);
+}
+
+/**
+ * The workspace and its resource. The resource is marked deleted first (every decision about it is then a deny),
+ * the workspace deleted, then the resource removed; if MLflow refuses, the mark is taken off again. The marked
+ * resource keeps the name taken for tombstoneSeconds, so nothing cached reaches a new project of that name.
+ */
+async function deleteProject(frame: Frame, path: string, workspace: string): Promise<void> {
+  const r = frame.r;
+  const lookup = await lookupProject(frame, workspace, true);
+  if (lookup.kind === 'failed') {
+    r.error(`mlflow-uma-gate: ${lookup.logLine}`);
+    return frame.refuse(lookup.refusal);
+  }
+  const resource = lookup.kind === 'found' ? lookup.resource : null;
+  const representation = resource === null ? null : await protection(frame, 'GET', `/resource_set/${resource.id}`);
+  if (resource !== null && (representation === null || representation.status !== 200)) return frame.refuse(unavailable);
+  const now = Math.floor(Date.now() / 1000);
+  const marked = representation === null ? null : markedResource(representation.body, resource!.deletedAt === null ? now : resource!.deletedAt);
+  if (resource !== null && (marked === null || (await protection(frame, 'PUT', `/resource_set/${resource.id}`, marked)).status !== 204)) return frame.refuse(unavailable);
+  const deleted = await mlflow(frame, 'DELETE', path);
+  if (deleted.status < 200 || deleted.status > 299) {
+    const unmarked = representation === null ? null : markedResource(representation.body, null);
+    if (resource !== null && unmarked !== null && resource.deletedAt === null) await protection(frame, 'PUT', `/resource_set/${resource.id}`, unmarked);
+    return relay(frame, deleted);
+  }
+  if (resource !== null) {
+    const tickets = await protection(frame, 'GET', `/permission/ticket?resourceId=${resource.id}&max=10000`);
+    const ids = tickets.status === 200 ? ticketIds(tickets.body) : [];
+    for (let i = 0; i < ids.length; i++) await protection(frame, 'DELETE', `/permission/ticket/${ids[i]}`);
+  }
+  await lookupProject(frame, workspace, true);
+  relay(frame, deleted);
+}
+
+/**
+ * The workspace routes the gate answers itself, arriving from the gate's server once authorized (listing: server
+ * read; creating: projects#create; deleting: the project's delete scope).
+ */
+export const projects = helperHandler(async (frame) => {
+  const r = frame.r;
+  const uri = String(r.variables.uri);
+  const path = uri.indexOf(`${PROJECTS_LOCATION}/`) === 0 ? uri.slice(PROJECTS_LOCATION.length) : '';
+  const named = /^\/(?:api|ajax-api)\/3\.0\/mlflow\/workspaces\/([^/]+)$/.exec(path);
+  const collection = /^\/(?:api|ajax-api)\/3\.0\/mlflow\/workspaces$/.test(path);
+  if (collection && r.method === 'GET') return listProjects(frame, path);
+  if (collection && r.method === 'POST') return createProject(frame, path);
+  if (named !== null && r.method === 'DELETE' && isWorkspaceName(named[1]) && named[1] !== DEFAULT_WORKSPACE) return deleteProject(frame, path, named[1]);
+  frame.refuse({ kind: 'internal', detail: `no project operation ${r.method} ${path}` });
+});
