@@ -7,6 +7,6 @@ import { callback, logout } from './browser';
 import { attribute, exchange } from './helper-server';
 import { health, loginSettings, whoami } from './information';
 import { issuerHost, issuerPath } from './keycloak';
-import { projectDecision, projects } from './project-server';
+import { projectDecision, projectLookup, projects } from './project-server';
 
-export default { attribute, authorize, callback, exchange, health, issuerHost, issuerPath, loginSettings, logout, projectDecision, projects, whoami };
+export default { attribute, authorize, callback, exchange, health, issuerHost, issuerPath, loginSettings, logout, projectDecision, projectLookup, projects, whoami };

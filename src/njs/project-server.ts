@@ -59,25 +59,30 @@ async function resourceServerToken(frame: Frame): Promise<Token> {
 }
 
 /**
- * One project's resource. Lookups are cached per allow-lifetime window (nginx, key = workspace and window); only a
- * miss needs the resource server's token, so the first try goes without one and Keycloak's 401 (never cached)
- * says it missed. `fresh` asks Keycloak and stores its answer for the window, as creating and deleting do.
+ * One project's resource, through the lookup cache (nginx, key = workspace and allow-lifetime window). `fresh`
+ * asks Keycloak and stores its answer for the window, as creating and deleting do.
  */
 async function lookupProject(frame: Frame, workspace: string, fresh: boolean): Promise<ProjectLookup> {
   const window = frame.config.allowLifetimeSeconds;
   const key = window === null ? workspace : `${workspace}.${Math.floor(Date.now() / 1000 / window)}`;
-  const args = `key=${key}&name=${encodeURIComponent(projectResourceName(workspace))}`;
-  if (!fresh) {
-    frame.r.variables.mlflow_gate_bearer = '';
-    const cached = await frame.r.subrequest(PROJECT_LOOKUP_LOCATION, { method: 'GET', args });
-    if (cached.status !== 401) return interpretProjectLookup(workspace, cached.status, bodyOf(cached));
-  }
-  const pat = await resourceServerToken(frame);
-  if (!pat.ok) return { kind: 'failed', refusal: pat.refusal, logLine: `project lookup of ${workspace}: no resource server token` };
-  presentToken(frame, pat.token);
-  const reply = await frame.r.subrequest(PROJECT_LOOKUP_LOCATION, { method: 'GET', args: `${args}&bypass=1` });
+  const reply = await frame.r.subrequest(PROJECT_LOOKUP_LOCATION, {
+    method: 'GET',
+    args: `key=${key}&workspace=${workspace}${fresh || window === null ? '&bypass=1' : ''}`,
+  });
   return interpretProjectLookup(workspace, reply.status, bodyOf(reply));
 }
+
+/** Behind the lookup cache: the protection API's listing of the resources named like the project. */
+export const projectLookup = helperHandler(async (frame) => {
+  const workspace = decodeURIComponent(String(frame.r.args.workspace || ''));
+  if (!isWorkspaceName(workspace)) return frame.refuse({ kind: 'internal', detail: 'a project lookup without a workspace' });
+  const pat = await resourceServerToken(frame);
+  if (!pat.ok) return frame.refuse(pat.refusal);
+  presentToken(frame, pat.token);
+  const query = `name=${encodeURIComponent(projectResourceName(workspace))}&exactName=true&type=${encodeURIComponent(PROJECT_TYPE)}&deep=true`;
+  const listed = await protection(frame, 'GET', `/resource_set?${query}`);
+  relay(frame, listed);
+});
 
 /** Behind the project decision cache: Keycloak's answer for (token, permission, project scope), as a decision. */
 export const projectDecision = helperHandler(async (frame) => {
@@ -120,13 +125,17 @@ interface Reply {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** A protection API call; `path` may carry a query (a subrequest's URI may not: njs takes it as part of the path). */
 async function protection(frame: Frame, method: Method, path: string, body?: string): Promise<Reply> {
-  const reply = await frame.r.subrequest(`${PROTECTION_LOCATION}${path}`, body === undefined ? { method } : { method, body });
+  const queryStart = path.indexOf('?');
+  const uri = `${PROTECTION_LOCATION}${queryStart < 0 ? path : path.slice(0, queryStart)}`;
+  const args = queryStart < 0 ? '' : path.slice(queryStart + 1);
+  const reply = await frame.r.subrequest(uri, body === undefined ? { method, args } : { method, args, body });
   return { status: reply.status, body: bodyOf(reply), contentType: String(reply.headersOut['Content-Type'] || '') };
 }
 
-async function mlflow(frame: Frame, method: Method, path: string, body?: string): Promise<Reply> {
-  const reply = await frame.r.subrequest(`${HELPER_MLFLOW_LOCATION}${path}`, body === undefined ? { method } : { method, body });
+async function mlflow(frame: Frame, method: Method, path: string, body?: string, args?: string): Promise<Reply> {
+  const reply = await frame.r.subrequest(`${HELPER_MLFLOW_LOCATION}${path}`, body === undefined ? { method, args: args || '' } : { method, args: args || '', body });
   return { status: reply.status, body: bodyOf(reply), contentType: String(reply.headersOut['Content-Type'] || 'application/json') };
 }
 
@@ -143,7 +152,7 @@ const unavailable: Refusal = { kind: 'keycloak-unavailable', detail: 'projects' 
 /** Only the projects the caller may read, and `default`. */
 async function listProjects(frame: Frame, path: string): Promise<void> {
   const r = frame.r;
-  const listed = await mlflow(frame, 'GET', `${path}${r.variables.is_args}${r.variables.args || ''}`);
+  const listed = await mlflow(frame, 'GET', path, undefined, String(r.variables.args || ''));
   if (listed.status !== 200) return relay(frame, listed);
   const pat = await resourceServerToken(frame);
   if (!pat.ok) return frame.refuse(pat.refusal);
@@ -183,13 +192,19 @@ async function createProject(frame: Frame, path: string): Promise<void> {
   if (owner === '') return frame.refuse({ kind: 'internal', detail: 'a project without a verified owner' });
   const workspace = creation.workspace;
   const lookup = await lookupProject(frame, workspace, true);
+  const pat = await resourceServerToken(frame);
+  if (!pat.ok) return frame.refuse(pat.refusal);
+  presentToken(frame, pat.token);
   if (lookup.kind === 'failed') {
     r.error(`mlflow-uma-gate: ${lookup.logLine}`);
     return frame.refuse(lookup.refusal);
   }
   const availability = nameAvailability(lookup, frame.config.allowLifetimeSeconds, Math.floor(Date.now() / 1000));
   if (availability.taken) return frame.refuse(availability.refusal);
-  if (availability.tombstone !== null && !(await removeResource(frame, availability.tombstone))) return frame.refuse(unavailable);
+  if (availability.tombstone !== null) {
+    const removed = await removeResource(frame, availability.tombstone);
+    if (!removed) return frame.refuse(unavailable);
+  }
   const created = await mlflow(frame, 'POST', path, body);
   if (created.status < 200 || created.status > 299) return relay(frame, created);
   const registered = await protection(frame, 'POST', '/resource_set', projectRegistration(workspace, owner));
@@ -197,7 +212,10 @@ async function createProject(frame: Frame, path: string): Promise<void> {
   let granted = id !== null;
   if (id !== null) {
     const tickets = ownerTickets(id, owner);
-    for (let i = 0; i < tickets.length && granted; i++) granted = (await protection(frame, 'POST', '/permission/ticket', tickets[i])).status === 200;
+    for (let i = 0; i < tickets.length && granted; i++) {
+      const ticket = await protection(frame, 'POST', '/permission/ticket', tickets[i]);
+      granted = ticket.status === 200;
+    }
   }
   if (!granted) {
     r.error(`mlflow-uma-gate: registering project ${workspace} for ${owner} failed (${registered.status}); removing the workspace again`);
@@ -222,12 +240,18 @@ async function deleteProject(frame: Frame, path: string, workspace: string): Pro
     r.error(`mlflow-uma-gate: ${lookup.logLine}`);
     return frame.refuse(lookup.refusal);
   }
+  const pat = await resourceServerToken(frame);
+  if (!pat.ok) return frame.refuse(pat.refusal);
+  presentToken(frame, pat.token);
   const resource = lookup.kind === 'found' ? lookup.resource : null;
   const representation = resource === null ? null : await protection(frame, 'GET', `/resource_set/${resource.id}`);
   if (resource !== null && (representation === null || representation.status !== 200)) return frame.refuse(unavailable);
   const now = Math.floor(Date.now() / 1000);
   const marked = representation === null ? null : markedResource(representation.body, resource!.deletedAt === null ? now : resource!.deletedAt);
-  if (resource !== null && (marked === null || (await protection(frame, 'PUT', `/resource_set/${resource.id}`, marked)).status !== 204)) return frame.refuse(unavailable);
+  if (resource !== null) {
+    const stored = marked === null ? null : await protection(frame, 'PUT', `/resource_set/${resource.id}`, marked);
+    if (stored === null || stored.status !== 204) return frame.refuse(unavailable);
+  }
   const deleted = await mlflow(frame, 'DELETE', path);
   if (deleted.status < 200 || deleted.status > 299) {
     const unmarked = representation === null ? null : markedResource(representation.body, null);

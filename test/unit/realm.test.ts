@@ -14,21 +14,24 @@ const settings = resourceServer.authorizationSettings!;
 describe('keycloak/mlflow-realm.json', () => {
   const guards = ROUTE_TABLE.filter((spec) => spec.guard !== REFUSED).map((spec) => spec.guard);
   const projectScopes = Object.values(PROJECT_SCOPES).sort();
+// The resource whose permissions apply to every project (Keycloak's typed resources): admins' access.
+const PROJECTS_TEMPLATE = 'all-projects';
 
-  it('defines exactly the resources the route table uses, each role resource with every scope of the route table', () => {
+  it('defines the resources the route table uses, each role resource with every scope of the route table', () => {
     const used = [...new Set(guards.map((guard) => guard.split('#')[0]))].sort();
-    expect(settings.resources.map((resource) => resource.name).sort()).toEqual(used);
+    expect(settings.resources.map((resource) => resource.name).filter((name) => name !== PROJECTS_TEMPLATE).sort()).toEqual(used);
     settings.resources
-      .filter((resource) => resource.name !== 'projects')
+      .filter((resource) => resource.name !== PROJECTS_TEMPLATE && `${resource.name}#create` !== PROJECT_CREATION)
       .forEach((resource) => expect([resource.name, resource.scopes.map((scope) => scope.name).sort()]).toEqual([resource.name, [...SCOPES].sort()]));
   });
 
-  it("defines the scopes the route table uses and the projects' own, which no role resource carries", () => {
+  it("defines the projects' template: every project's type, with the projects' own scopes, which no role resource carries", () => {
     const used = [...new Set(guards.map((guard) => guard.split('#')[1]))];
     expect(settings.scopes.map((scope) => scope.name).sort()).toEqual([...used, ...projectScopes].sort());
-    const template = settings.resources.find((resource) => resource.name === PROJECT_CREATION.split('#')[0])!;
+    const template = settings.resources.find((resource) => resource.name === PROJECTS_TEMPLATE)!;
     expect(template).toMatchObject({ type: PROJECT_TYPE, ownerManagedAccess: false });
-    expect(template.scopes.map((scope) => scope.name).sort()).toEqual(['create', ...projectScopes].sort());
+    expect(template.scopes.map((scope) => scope.name).sort()).toEqual(projectScopes);
+    expect(settings.resources.filter((resource) => resource.type === PROJECT_TYPE).map((resource) => resource.name)).toEqual([PROJECTS_TEMPLATE]);
   });
 
   it('lets owners manage their projects in the Account Console, and the gate register them', () => {
