@@ -98,7 +98,6 @@ describe('nginx/mlflow-uma-gate.keycloak.conf', () => {
       '= /_mlflow_gate/keycloak/logout',
       '= /_mlflow_gate/keycloak/permissions',
       '= /_mlflow_gate/keycloak/permissions',
-      '= /_mlflow_gate/keycloak/project',
       '= /_mlflow_gate/keycloak/token',
     ]);
     const shared = [...keycloakConf.matchAll(/^(\w+)(?: (Host|Connection))?/gm)].map((match) => match[0]);
