@@ -1,0 +1,177 @@
+/**
+ * Projects against the native stack (real Keycloak, MLflow with workspaces on Postgres, nginx + njs): creating a
+ * project makes its owner the only member; the owner shares it through Keycloak's account API and revokes it; a
+ * deleted project's name rests until nothing cached can reach a new project of that name.
+ */
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { userToken, serviceToken } from '../support/tokens';
+import { eventually } from '../support/waiting';
+
+const stack = inject('nativeStack');
+const person = (role: string) => stack.users.find((user) => user.role === role)!;
+// The stack's lifetimes (nginx/template-defaults.env): an allow is reused up to 30 s, a deny up to 5 s.
+const ALLOW_LIFETIME_MS = 30_000;
+const DENY_LIFETIME_MS = 5_000;
+const MARGIN_MS = 10_000;
+
+interface Answer {
+  status: number;
+  json: Record<string, unknown>;
+}
+
+async function call(token: string, method: string, path: string, options: { workspace?: string; body?: unknown } = {}): Promise<Answer> {
+  const response = await request(`${stack.gate}${path}`, {
+    method: method as 'GET',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(options.workspace === undefined ? {} : { 'x-mlflow-workspace': options.workspace }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.body.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = { text };
+  }
+  return { status: response.statusCode, json };
+}
+
+async function account(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await request(`${stack.keycloak}/realms/${stack.realm}/account${path}`, {
+    method: method as 'GET',
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, json: text === '' ? null : JSON.parse(text) };
+}
+
+const tokens: Record<string, string> = {};
+const token = (role: string) => tokens[role];
+const suffix = randomBytes(3).toString('hex');
+const project = `team-${suffix}`;
+const listNames = async (role: string) => ((await call(token(role), 'GET', '/api/3.0/mlflow/workspaces')).json.workspaces as { name: string }[]).map((w) => w.name);
+
+beforeAll(async () => {
+  for (const role of ['admin', 'editor', 'viewer', 'none']) tokens[role] = await userToken(stack.keycloak, person(role).username, person(role).password);
+  tokens.service = await serviceToken(stack.keycloak);
+});
+
+describe('a project', () => {
+  let experimentId = '';
+  let runId = '';
+
+  it('is created by holders of the project-creator role only, with a name MLflow accepts', async () => {
+    expect((await call(token('viewer'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: `viewer-${suffix}` } })).status).toBe(403);
+    expect((await call(token('service'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: `service-${suffix}` } })).status).toBe(403);
+    expect((await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: `Team_${suffix}` } })).status).toBe(400);
+    const rooted = await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: `rooted-${suffix}`, default_artifact_root: 's3://elsewhere' } });
+    expect(rooted.status).toBe(400);
+    const created = await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: project, description: 'e2e' } });
+    expect(created).toMatchObject({ status: 201, json: { workspace: { name: project } } });
+    const again = await call(token('admin'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: project } });
+    expect(again).toMatchObject({ status: 400, json: { error_code: 'RESOURCE_ALREADY_EXISTS' } });
+  });
+
+  it("is its owner's: they work in it; others with the same roles see and reach nothing of it; admins see all", async () => {
+    const experiment = await call(token('editor'), 'POST', '/api/2.0/mlflow/experiments/create', { workspace: project, body: { name: `exp-${suffix}` } });
+    expect(experiment.status).toBe(200);
+    experimentId = String(experiment.json.experiment_id);
+    const run = await call(token('editor'), 'POST', '/api/2.0/mlflow/runs/create', { workspace: project, body: { experiment_id: experimentId } });
+    expect(run.status).toBe(200);
+    runId = String((run.json.run as { info: { run_id: string } }).info.run_id);
+    expect(await listNames('editor')).toContain(project);
+    expect(await listNames('admin')).toContain(project);
+    for (const role of ['viewer', 'service']) {
+      expect(await listNames(role)).not.toContain(project);
+      const read = await call(token(role), 'GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`, { workspace: project });
+      expect(read).toMatchObject({ status: 403, json: { error_code: 'PERMISSION_DENIED' } });
+    }
+    const written = await call(token('service'), 'POST', '/api/2.0/mlflow/runs/create', { workspace: project, body: { experiment_id: experimentId } });
+    expect(written.status).toBe(403);
+    expect((await call(token('admin'), 'GET', `/api/2.0/mlflow/runs/get?run_id=${runId}`, { workspace: project })).status).toBe(200);
+  });
+
+  it('is not reached from another workspace by its ids', async () => {
+    for (const workspace of [undefined, 'default']) {
+      const byId = await call(token('service'), 'GET', `/api/2.0/mlflow/runs/get?run_id=${runId}`, { workspace });
+      expect(byId.status).not.toBe(200);
+      const experiment = await call(token('service'), 'GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`, { workspace });
+      expect(experiment.status).not.toBe(200);
+    }
+  });
+
+  it('refuses every other spelling of the workspace header before asking anyone', async () => {
+    // nginx itself strips whitespace around a header value (the gate authorizes and forwards what is left) and
+    // drops names with underscores (ignore_invalid_headers): such a request is in `default` and never reaches
+    // the project; with underscores_in_headers on, the gate sees the name and refuses it.
+    const dropped = await request(`${stack.gate}/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`, {
+      headers: { authorization: `Bearer ${token('editor')}`, x_mlflow_workspace: project },
+    });
+    expect(dropped.statusCode).toBe(404);
+    await dropped.body.dump();
+    for (const headers of [{ 'x-mlflow-workspace': `${project} x` }, { 'x-mlflow-workspace': project.toUpperCase() }, { 'x-mlflow-workspace': '' }]) {
+      const response = await request(`${stack.gate}/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`, {
+        headers: { authorization: `Bearer ${token('editor')}`, ...headers },
+      });
+      expect([JSON.stringify(headers), response.statusCode]).toEqual([JSON.stringify(headers), 400]);
+      await response.body.dump();
+    }
+    const twice = await request(`${stack.gate}/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`, {
+      headers: ['authorization', `Bearer ${token('editor')}`, 'x-mlflow-workspace', project, 'x-mlflow-workspace', 'default'],
+    });
+    expect(twice.statusCode).toBe(400);
+    await twice.body.dump();
+  });
+
+  it('is shared by its owner per scope in the account API, and the share is revoked there', async () => {
+    const resources = await account(token('editor'), 'GET', '/resources');
+    const resource = (resources.json as { _id: string; name: string }[]).find((entry) => entry.name === `project:${project}`)!;
+    expect(resource).toBeDefined();
+    const viewer = person('viewer').username;
+    expect((await account(token('viewer'), 'PUT', `/resources/${resource._id}/permissions`, [{ username: viewer, scopes: ['project-write'] }])).status).toBe(400);
+    expect((await account(token('editor'), 'PUT', `/resources/${resource._id}/permissions`, [{ username: viewer, scopes: ['project-read'] }])).status).toBe(204);
+    const readAsViewer = () => call(token('viewer'), 'GET', `/api/2.0/mlflow/runs/get?run_id=${runId}`, { workspace: project });
+    await eventually('the share takes effect', async () => ((await readAsViewer()).status === 200 ? true : undefined), DENY_LIFETIME_MS + MARGIN_MS, 500);
+    expect(await listNames('viewer')).toContain(project);
+    // Reading, not writing: a viewer's role has no write, and the share has no project-write.
+    expect((await call(token('viewer'), 'POST', '/api/2.0/mlflow/runs/create', { workspace: project, body: { experiment_id: experimentId } })).status).toBe(403);
+    expect((await call(token('viewer'), 'DELETE', `/api/3.0/mlflow/workspaces/${project}`)).status).toBe(403);
+    expect((await account(token('editor'), 'PUT', `/resources/${resource._id}/permissions`, [{ username: viewer, scopes: [] }])).status).toBe(204);
+    await eventually('the revocation takes effect', async () => ((await readAsViewer()).status === 403 ? true : undefined), ALLOW_LIFETIME_MS + MARGIN_MS, 500);
+    expect(await listNames('viewer')).not.toContain(project);
+  });
+
+  it("stays whole when MLflow refuses to delete it (MLflow deletes empty workspaces only)", async () => {
+    const refused = await call(token('editor'), 'DELETE', `/api/3.0/mlflow/workspaces/${project}`);
+    expect(refused).toMatchObject({ json: { error_code: 'INVALID_STATE' } });
+    expect((await call(token('editor'), 'GET', `/api/2.0/mlflow/runs/get?run_id=${runId}`, { workspace: project })).status).toBe(200);
+    expect(await listNames('editor')).toContain(project);
+  });
+});
+
+describe('a deleted project', () => {
+  const gone = `gone-${suffix}`;
+
+  it("is deleted by its owner, not by others; its name rests until nothing cached can reach a new project of that name", async () => {
+    expect((await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: gone } })).status).toBe(201);
+    expect((await call(token('editor'), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: gone })).status).toBe(200);
+    expect((await call(token('service'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`)).status).toBe(403);
+    const deleted = await call(token('editor'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`);
+    expect(deleted.status).toBeLessThan(300);
+    expect(await listNames('admin')).not.toContain(gone);
+    const resting = await call(token('admin'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: gone } });
+    expect(resting).toMatchObject({ status: 400, json: { error_code: 'RESOURCE_ALREADY_EXISTS' } });
+    const recreate = async () => (await call(token('admin'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: gone } })).status;
+    await eventually('the name is free again', async () => ((await recreate()) === 201 ? true : undefined), 2 * ALLOW_LIFETIME_MS + 5_000 + MARGIN_MS, 5_000);
+    // The new project is the admin's: its former owner is no member of it, cached allows or not.
+    expect((await call(token('editor'), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: gone })).status).toBe(403);
+    expect(await listNames('editor')).not.toContain(gone);
+    expect((await call(token('admin'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`)).status).toBeLessThan(300);
+  });
+});
