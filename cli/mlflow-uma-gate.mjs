@@ -14,6 +14,15 @@ const USAGE = `usage:
   mlflow-uma-gate whoami [--url <gate URL>] [--json]
                                             who the gate sees and what you may do
   mlflow-uma-gate logout                    revoke the login at Keycloak and remove it locally
+  mlflow-uma-gate shares <project>          who your project is shared with, and which scopes
+  mlflow-uma-gate share <project> <user> <scopes>
+                                            share your project; scopes: read,write,delete
+  mlflow-uma-gate unshare <project> <user> [<scopes>]
+                                            take scopes (all when none are named) back
+  mlflow-uma-gate reconcile [--url <gate URL>]
+                                            as an admin, with MLFLOW_UMA_GATE_RESOURCE_SERVER_SECRET set:
+                                            register projects that have no Keycloak resource,
+                                            report resources without a workspace
   mlflow-uma-gate help                      this text (also --help, -h)`;
 
 const MLFLOW_SECTION = 'mlflow';
@@ -151,7 +160,7 @@ async function realmOf(url) {
   }
   const discovery = await getJson(`${settings.body.issuer}/.well-known/openid-configuration`);
   if (discovery.status !== 200) throw new CliError(`Keycloak at ${settings.body.issuer} answered ${discovery.status}`);
-  return { issuer: settings.body.issuer, clientId: settings.body.client_id, endpoints: discovery.body };
+  return { issuer: settings.body.issuer, clientId: settings.body.client_id, resourceServer: settings.body.resource_server, endpoints: discovery.body };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -250,17 +259,156 @@ async function logout(_options, out) {
 
 function parseArguments(argv) {
   const [command, ...rest] = argv;
-  const options = {};
+  const options = { positional: [] };
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--url') options.url = rest[++i];
     else if (rest[i] === '--json') options.json = true;
     else if (HELP_WORDS.has(rest[i])) options.help = true;
+    else if (!rest[i].startsWith('-') && Object.hasOwn(POSITIONAL, command ?? '')) options.positional.push(rest[i]);
     else throw new UsageError(`unknown argument ${rest[i]}`);
   }
+  const [least, most] = Object.hasOwn(POSITIONAL, command ?? '') ? POSITIONAL[command] : [0, 0];
+  if (!options.help && (options.positional.length < least || options.positional.length > most)) throw new UsageError(`${command} takes ${least === most ? least : `${least} to ${most}`} arguments`);
   return { command, options };
 }
 
-const COMMANDS = { login, whoami, logout };
+/** An access token of the stored login (refresh grant): for Keycloak's account API, as the person themself. */
+async function personalToken() {
+  const stored = storedLogin();
+  if (!stored.password || !stored.issuer || !stored.clientId) throw new CliError(`not logged in (no login of mlflow-uma-gate in ${stored.path}); run login`);
+  const discovery = await getJson(`${stored.issuer}/.well-known/openid-configuration`);
+  const refreshed = await getJson(discovery.body.token_endpoint, form({ grant_type: 'refresh_token', refresh_token: stored.password, client_id: stored.clientId }));
+  if (refreshed.status !== 200) throw new CliError(`Keycloak refused the stored login (${refreshed.body.error_description ?? refreshed.body.error}); run login again`);
+  return { token: refreshed.body.access_token, issuer: stored.issuer };
+}
+
+/** Keycloak's account API (user-managed access) with the person's own token. */
+async function accountApi(session, method, path, body) {
+  const answer = await getJson(`${session.issuer}/account${path}`, {
+    method,
+    headers: { authorization: `Bearer ${session.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return answer;
+}
+
+// Project scopes as people name them, and as Keycloak knows them (src/core/projects.ts PROJECT_SCOPES).
+const PROJECT_SCOPES = { read: 'project-read', write: 'project-write', delete: 'project-delete' };
+
+function projectScopes(list) {
+  const names = list.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !Object.hasOwn(PROJECT_SCOPES, name));
+  if (names.length === 0 || unknown.length > 0) throw new UsageError(`scopes are a comma-separated list of ${Object.keys(PROJECT_SCOPES).join(', ')}`);
+  return names.map((name) => PROJECT_SCOPES[name]);
+}
+
+const scopeName = (scope) => Object.keys(PROJECT_SCOPES).find((name) => PROJECT_SCOPES[name] === scope) ?? scope;
+
+/** The person's own project of this name in the account API. */
+async function ownProject(session, project) {
+  const listed = await accountApi(session, 'GET', '/resources?max=1000');
+  if (listed.status !== 200 || !Array.isArray(listed.body)) throw new CliError(`Keycloak's account API answered ${listed.status}`);
+  const resource = listed.body.find((entry) => entry.name === `project:${project}`);
+  if (!resource) throw new CliError(`you own no project ${project} (only its owner shares it)`);
+  return resource;
+}
+
+async function currentShares(session, resource) {
+  const answer = await accountApi(session, 'GET', `/resources/${resource._id}/permissions`);
+  if (answer.status !== 200 || !Array.isArray(answer.body)) throw new CliError(`Keycloak's account API answered ${answer.status}`);
+  return answer.body.map((share) => ({ username: share.username, scopes: (share.scopes ?? []).map((scope) => (typeof scope === 'string' ? scope : scope.name)) }));
+}
+
+async function shares(options, out) {
+  const session = await personalToken();
+  const resource = await ownProject(session, options.positional[0]);
+  const listed = await currentShares(session, resource);
+  if (options.json) return out(JSON.stringify(listed));
+  if (listed.length === 0) out(`${options.positional[0]} is shared with nobody`);
+  for (const share of listed) out(`${share.username}: ${share.scopes.map(scopeName).sort().join(', ')}`);
+}
+
+async function setShare(session, resource, username, scopes) {
+  const answer = await accountApi(session, 'PUT', `/resources/${resource._id}/permissions`, [{ username, scopes }]);
+  if (answer.status !== 204) throw new CliError(`Keycloak refused the change (${answer.status}: ${answer.body.error_description ?? answer.body.errorMessage ?? answer.body.error ?? ''})`);
+}
+
+async function share(options, out) {
+  const [project, username, list] = options.positional;
+  const wanted = projectScopes(list);
+  const session = await personalToken();
+  const resource = await ownProject(session, project);
+  const held = (await currentShares(session, resource)).find((entry) => entry.username === username)?.scopes ?? [];
+  const scopes = [...new Set([...held, ...wanted])];
+  await setShare(session, resource, username, scopes);
+  out(`${project} is shared with ${username}: ${scopes.map(scopeName).sort().join(', ')} (in effect within the gate's deny lifetime)`);
+}
+
+async function unshare(options, out) {
+  const [project, username, list] = options.positional;
+  const session = await personalToken();
+  const resource = await ownProject(session, project);
+  const held = (await currentShares(session, resource)).find((entry) => entry.username === username)?.scopes ?? [];
+  const taken = list === undefined ? held : projectScopes(list);
+  const scopes = held.filter((scope) => !taken.includes(scope));
+  await setShare(session, resource, username, scopes);
+  out(scopes.length === 0 ? `${project} is no longer shared with ${username}` : `${project} is shared with ${username}: ${scopes.map(scopeName).sort().join(', ')}`);
+  out("(in effect within the gate's allow lifetime)");
+}
+
+/**
+ * Projects that exist in MLflow without a Keycloak resource get one, owned by the admin who runs this (with the
+ * owner's tickets); resources whose workspace is gone are reported. Running it again changes nothing.
+ */
+async function reconcile(options, out) {
+  const stored = storedLogin();
+  const url = gateUrl(options.url ?? stored.url);
+  const secret = process.env.MLFLOW_UMA_GATE_RESOURCE_SERVER_SECRET;
+  if (!secret) throw new CliError('set MLFLOW_UMA_GATE_RESOURCE_SERVER_SECRET to the resource server\'s client secret');
+  if (!stored.username || !stored.password) throw new CliError(`not logged in (no user name and password in ${stored.path}); run login`);
+  const basic = Buffer.from(`${stored.username}:${stored.password}`).toString('base64');
+  const me = await getJson(`${url}/_mlflow_gate/whoami`, { headers: { authorization: `Basic ${basic}` } });
+  if (me.status !== 200) throw new CliError(`the gate answered ${me.status}: ${me.body.message ?? me.body.error}`);
+  const listed = await getJson(`${url}/api/3.0/mlflow/workspaces`, { headers: { authorization: `Basic ${basic}` } });
+  if (listed.status !== 200 || !Array.isArray(listed.body.workspaces)) throw new CliError(`listing workspaces answered ${listed.status}: ${listed.body.message ?? ''}`);
+  const realm = await realmOf(url);
+  const pat = await getJson(realm.endpoints.token_endpoint, form({ grant_type: 'client_credentials', client_id: realm.resourceServer, client_secret: secret }));
+  if (pat.status !== 200) throw new CliError(`Keycloak refused the resource server's secret (${pat.body.error_description ?? pat.body.error})`);
+  const protection = (method, path, body) =>
+    getJson(`${realm.issuer}/authz/protection${path}`, {
+      method,
+      headers: { authorization: `Bearer ${pat.body.access_token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const resources = await protection('GET', `/resource_set?type=${encodeURIComponent('urn:mlflow:project')}&deep=true&first=0&max=10000`);
+  if (resources.status !== 200) throw new CliError(`the protection API answered ${resources.status}`);
+  const projects = resources.body.filter((resource) => resource.name.startsWith('project:'));
+  const live = new Set(projects.filter((resource) => !resource.attributes?.mlflow_gate_deleted_at).map((resource) => resource.name.slice('project:'.length)));
+  const workspaces = listed.body.workspaces.map((workspace) => workspace.name).filter((name) => name !== 'default');
+  let changed = 0;
+  for (const workspace of workspaces.filter((name) => !live.has(name))) {
+    const registered = await protection('POST', '/resource_set', {
+      name: `project:${workspace}`,
+      type: 'urn:mlflow:project',
+      owner: me.body.user,
+      ownerManagedAccess: true,
+      resource_scopes: Object.values(PROJECT_SCOPES),
+    });
+    if (registered.status !== 201) throw new CliError(`registering ${workspace} answered ${registered.status}`);
+    for (const scopeName of Object.values(PROJECT_SCOPES)) {
+      const ticket = await protection('POST', '/permission/ticket', { resource: registered.body._id, requesterName: me.body.user, granted: true, scopeName });
+      if (ticket.status !== 200) throw new CliError(`granting ${scopeName} on ${workspace} answered ${ticket.status}`);
+    }
+    out(`registered ${workspace}, owned by ${me.body.user}`);
+    changed++;
+  }
+  for (const name of [...live].filter((workspace) => !workspaces.includes(workspace))) out(`resource project:${name} has no workspace (remove it in the Admin Console, or create the workspace again)`);
+  if (changed === 0) out('every workspace has its project resource');
+}
+
+const COMMANDS = { login, whoami, logout, shares, share, unshare, reconcile };
+// How many positional arguments a command takes: [at least, at most].
+const POSITIONAL = { shares: [1, 1], share: [3, 3], unshare: [2, 3] };
 
 async function main(argv) {
   const out = (line) => console.log(line);

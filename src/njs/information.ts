@@ -17,7 +17,7 @@ export const health = handler(async (frame) => {
 
 /** Where `mlflow-uma-gate login` signs people in: the realm and the public client. Needs no token. */
 export const loginSettings = handler((frame) => {
-  send(frame, 200, JSON_HEADERS, JSON.stringify({ issuer: frame.config.tokenPolicy.issuer, client_id: frame.config.loginClient }));
+  send(frame, 200, JSON_HEADERS, JSON.stringify({ issuer: frame.config.tokenPolicy.issuer, client_id: frame.config.loginClient, resource_server: frame.config.resourceServer }));
 }, respond);
 
 /** The caller's name and what the realm lets them do on MLflow: `mlflow-uma-gate whoami`. */

@@ -154,6 +154,12 @@ async function listProjects(frame: Frame, path: string): Promise<void> {
   const r = frame.r;
   const listed = await mlflow(frame, 'GET', path, undefined, String(r.variables.args || ''));
   if (listed.status !== 200) return relay(frame, listed);
+  // Projects off: every workspace but default is refused, so none is listed.
+  if (frame.config.resourceServerSecret === null) {
+    const onlyDefault = filterWorkspaceList(listed.body, []);
+    if (onlyDefault === null) return frame.refuse({ kind: 'mlflow-unreachable', detail: '' });
+    return send(frame, 200, JSON_HEADERS, onlyDefault);
+  }
   const pat = await resourceServerToken(frame);
   if (!pat.ok) return frame.refuse(pat.refusal);
   presentToken(frame, pat.token);

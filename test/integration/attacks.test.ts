@@ -144,12 +144,20 @@ describe('identity and forwarding headers from the client never reach MLflow', (
     STRIPPED_HEADERS.forEach((name, i) => {
       spoofed[i % 2 === 0 ? name : name.toUpperCase()] = i % 3 === 0 ? '/api/2.0/mlflow/experiments/delete' : 'demo-admin';
     });
-    const response = await throughGate('GET', READ, { ...bearer(token), ...spoofed, 'X-Mlflow-Gate-User': 'demo-admin' });
+    const response = await throughGate('GET', READ, { ...bearer(token), ...spoofed });
     expect(response.status).toBe(200);
     const received = JSON.parse(response.body).headers as Record<string, string>;
     STRIPPED_HEADERS.forEach((name) => expect([name, received[name]]).toEqual([name, undefined]));
     expect(received['x-mlflow-gate-user']).toBe(viewer.username);
   });
+
+  it.each(['X-Mlflow-Gate-User', 'x-mlflow-gate-secret', 'X-Mlflow-Gate-Bearer', 'X-MLFLOW-GATE-ISSUER'])(
+    "refuses the gate's own header %s from a client",
+    async (name) => {
+      const response = await throughGate('GET', READ, { ...bearer(token), [name]: 'demo-admin' });
+      expect([response.status, response.reachedUpstream]).toEqual([400, false]);
+    },
+  );
 
   it('replaces a spoofed X-Forwarded-For with the peer address', async () => {
     const response = await throughGate('GET', READ, { ...bearer(token), 'X-Forwarded-For': '10.9.8.7' });

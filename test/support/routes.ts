@@ -1,4 +1,5 @@
 /** Concrete requests for the route table's rules, used to probe the gate. */
+import { workspaceOperation } from '../../src/core/projects';
 import type { Permission } from '../../src/core/permissions';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 import type { RouteSpec } from '../../src/core/route-table';
@@ -11,6 +12,7 @@ export function examplePath(rule: string): string {
 }
 
 /** The first route of the table guarded by `permission`, if any. */
+/** A route that needs `permission` alone: not one of the workspace routes, which projects answer in part. */
 export function routeGuardedBy(permission: Permission): RouteSpec | undefined {
-  return ROUTE_TABLE.find((spec) => spec.guard === permission);
+  return ROUTE_TABLE.find((spec) => spec.guard === permission && workspaceOperation(spec.method, spec.rule) === null);
 }

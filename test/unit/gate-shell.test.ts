@@ -146,7 +146,7 @@ describe('the handler frame', () => {
   it('answers the gate\'s own information with the request id', async () => {
     const r = fakeRequest('/_mlflow_gate/login', async () => ({ status: 200, responseText: '{}' }));
     await gate.loginSettings(r as unknown as NginxHTTPRequest);
-    expect(r.return).toHaveBeenCalledWith(200, JSON.stringify({ issuer, client_id: 'mlflow-cli' }));
+    expect(r.return).toHaveBeenCalledWith(200, JSON.stringify({ issuer, client_id: 'mlflow-cli', resource_server: 'mlflow-gate' }));
     expect(r.headersOut['X-Request-Id']).toBe('f00d');
   });
 
