@@ -3,6 +3,7 @@
  * needs, and whether the request is fit to be asked about at all. The njs shell only gathers the inputs and
  * performs the one Keycloak call this returns.
  */
+import { artifactPathProblem } from './artifact-paths';
 import { canonicalPath, upstreamTarget } from './canonical-path';
 import type { GateConfig } from './config';
 import type { Credential } from './credentials';
@@ -96,6 +97,9 @@ export function preflight(request: GateRequest, config: GateConfig, routes: Rout
   const operation = workspaceOperation(request.method, route.rule);
   const project = projectOfRequest(route.guard, operation, workspace, canonical.path);
   if (!project.ok) return { kind: 'refuse', refusal: project.refusal };
+  const queryStart = request.target.indexOf('?');
+  const artifactProblem = artifactPathProblem(route.rule, canonical.path, queryStart < 0 ? '' : request.target.slice(queryStart + 1), workspace.forwarded);
+  if (artifactProblem !== null) return refuse('bad-request', artifactProblem);
   const asked = {
     kind: 'ask-keycloak' as const,
     permission: route.guard,

@@ -19,8 +19,8 @@ import type { Refusal } from './refusals';
 
 export const WORKSPACE_HEADER = 'X-MLFLOW-WORKSPACE';
 export const DEFAULT_WORKSPACE = 'default';
-/** MLflow's rule for workspace names (lower case, digits, inner hyphens), with DNS's label length. */
-const WORKSPACE_NAME = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+/** MLflow's rule for workspace names: lower case, digits and inner hyphens, 2 to 63 characters. */
+const WORKSPACE_NAME = /^[a-z0-9][-a-z0-9]{0,61}[a-z0-9]$/;
 
 export const PROJECT_TYPE = 'urn:mlflow:project';
 /** The project scope a route's scope needs: their own names, so that no role permission reaches projects. */
@@ -78,9 +78,10 @@ export function requestWorkspace(headers: readonly (readonly [string, string])[]
     if (value !== null) return badRequest(`more than one ${WORKSPACE_HEADER} header`);
     value = headers[i][1];
   }
-  if (value === null) return { ok: true, project: null, forwarded: '' };
+  // An empty value is MLflow's `default` (the UI sends one with its workspace calls); nginx trims values.
+  if (value === null || value === '') return { ok: true, project: null, forwarded: '' };
   if (!isWorkspaceName(value)) {
-    return badRequest(`${WORKSPACE_HEADER} must name a workspace exactly (lower-case letters, digits and inner hyphens, at most 63)`);
+    return badRequest(`${WORKSPACE_HEADER} must name a workspace exactly (lower-case letters, digits and inner hyphens, 2 to 63)`);
   }
   return { ok: true, project: value === DEFAULT_WORKSPACE ? null : value, forwarded: value };
 }
@@ -288,10 +289,10 @@ export function checkCreation(body: string): CreationRequest {
   const request = parseJsonObject(body);
   if (request === null) return { ok: false, refusal: { kind: 'bad-request', detail: 'the body must be a JSON object' } };
   const name = request.name;
-  if (typeof name !== 'string' || !isWorkspaceName(name)) return { ok: false, refusal: { kind: 'bad-request', detail: 'the workspace name must be lower-case letters, digits and inner hyphens, at most 63' } };
+  if (typeof name !== 'string' || !isWorkspaceName(name)) return { ok: false, refusal: { kind: 'bad-request', detail: 'the workspace name must be lower-case letters, digits and inner hyphens, 2 to 63' } };
   if (name === DEFAULT_WORKSPACE) return { ok: false, refusal: { kind: 'bad-request', detail: 'the default workspace exists already' } };
-  if (request.default_artifact_root !== undefined && request.default_artifact_root !== '') {
-    return { ok: false, refusal: { kind: 'bad-request', detail: "a project's default_artifact_root is set by an administrator (PATCH)" } };
+  if ((request.default_artifact_root !== undefined && request.default_artifact_root !== '') || request.trace_archival_config !== undefined) {
+    return { ok: false, refusal: { kind: 'bad-request', detail: "a project's default_artifact_root and trace_archival_config are set by an administrator (PATCH)" } };
   }
   return { ok: true, workspace: name };
 }

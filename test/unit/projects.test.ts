@@ -33,9 +33,10 @@ describe('requestWorkspace', () => {
     expect(header()).toEqual({ ok: true, project: null, forwarded: '' });
     expect(header(['X-MLFLOW-WORKSPACE', 'default'])).toEqual({ ok: true, project: null, forwarded: 'default' });
     expect(header(['x-mlflow-workspace', 'team-a'])).toEqual({ ok: true, project: 'team-a', forwarded: 'team-a' });
+    expect(header(['X-MLFLOW-WORKSPACE', ''])).toEqual({ ok: true, project: null, forwarded: '' });
   });
 
-  it.each([['Team-A'], ['team_a'], ['team a'], ['-team'], ['team-'], [''], ['a'.repeat(64)], ['team-a,team-b'], ['tëam']])('refuses the value %j', (value) => {
+  it.each([['Team-A'], ['team_a'], ['team a'], ['-team'], ['team-'], ['a'], ['a'.repeat(64)], ['team-a,team-b'], ['tëam'], ['team-a\n']])('refuses the value %j', (value) => {
     expect(header(['X-MLFLOW-WORKSPACE', value])).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
   });
 
@@ -124,6 +125,7 @@ describe('creating and deleting', () => {
     expect(checkCreation('{"name":"Team"}')).toMatchObject({ ok: false });
     expect(checkCreation('{"name":"team-a","default_artifact_root":"s3://other/workspaces/team-b"}')).toMatchObject({ ok: false });
     expect(checkCreation('[]')).toMatchObject({ ok: false });
+    expect(checkCreation('{"name":"team-a","trace_archival_config":{"location":"file:///srv"}}')).toMatchObject({ ok: false });
   });
 
   it('registers the project owned by its creator, who holds a ticket for every project scope', () => {
