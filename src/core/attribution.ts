@@ -8,21 +8,36 @@
  */
 import { parseJsonObject } from './json-object';
 import type { WorkspaceOperation } from './projects';
+import { compileRule } from './route-matcher';
 import type { Refusal } from './refusals';
 
 export const MLFLOW_USER_TAG = 'mlflow.user';
 
-type Attribution = 'create-run' | 'create' | 'tags-of-batch' | 'single-tag';
+type Attribution = 'create-run' | 'create' | 'create-model-version' | 'tags-of-batch' | 'single-tag' | 'trace-tag' | 'trace-end';
 
-/** Keyed by the rule without its `/api` or `/ajax-api` prefix; every key is a POST route of the route table. */
-export const ATTRIBUTED_RULES: { [rule: string]: Attribution } = {
-  '/2.0/mlflow/runs/create': 'create-run',
-  '/2.0/mlflow/experiments/create': 'create',
-  '/2.0/mlflow/registered-models/create': 'create',
-  '/2.0/mlflow/model-versions/create': 'create',
-  '/2.0/mlflow/runs/log-batch': 'tags-of-batch',
-  '/2.0/mlflow/runs/set-tag': 'single-tag',
+/**
+ * Keyed by method and rule without its `/api` or `/ajax-api` prefix; every key is a route of the route table. Besides
+ * attribution, two checks need the body (measured leaks into other workspaces, SECURITY.md):
+ *  - a trace's `mlflow.artifactLocation` tag names where `get-trace-artifact` reads from, and MLflow lets clients set
+ *    it: pointed at another workspace's artifacts or the server's disk, it reads them. Only MLflow sets it;
+ *  - a model version's `source` on a storage scheme (s3:, gs:, file: …) is read with the server's credentials by
+ *    `model-versions/get-artifact`, wherever it points: only sources MLflow resolves within the workspace pass.
+ */
+export const ATTRIBUTED_RULES: { [methodAndRule: string]: Attribution } = {
+  'POST /2.0/mlflow/runs/create': 'create-run',
+  'POST /2.0/mlflow/experiments/create': 'create',
+  'POST /2.0/mlflow/registered-models/create': 'create',
+  'POST /2.0/mlflow/model-versions/create': 'create-model-version',
+  'POST /2.0/mlflow/runs/log-batch': 'tags-of-batch',
+  'POST /2.0/mlflow/runs/set-tag': 'single-tag',
+  'PATCH /3.0/mlflow/traces/<trace_id>/tags': 'trace-tag',
+  'PATCH /2.0/mlflow/traces/<request_id>/tags': 'trace-tag',
+  'PATCH /2.0/mlflow/traces/<request_id>': 'trace-end',
 };
+
+export const TRACE_ARTIFACT_TAG = 'mlflow.artifactLocation';
+/** Sources MLflow resolves inside the request's workspace, and the placeholders prompts are registered with. */
+const MODEL_VERSION_SOURCE = /^(?:(?:runs|models|mlflow-artifacts):\/(?!\/)|(?:dummy-source|prompt-template)$)/;
 
 const API_PREFIX = /^\/(?:api|ajax-api)(?=\/)/;
 
@@ -48,8 +63,7 @@ export function proxyRoute(method: string, rule: string, upstreamTarget: string,
   if (workspaceOperation === 'list' || workspaceOperation === 'create' || workspaceOperation === 'delete') {
     return { upstream: 'helper', target: `${PROJECTS_LOCATION}${upstreamTarget}` };
   }
-  // Only POST routes are attributed (ATTRIBUTED_RULES).
-  return method === 'POST' && attributionOf(rule) !== null
+  return attributionOf(method, rule) !== null
     ? { upstream: 'helper', target: `${ATTRIBUTE_LOCATION}${upstreamTarget}` }
     : { upstream: 'mlflow', target: upstreamTarget };
 }
@@ -62,10 +76,21 @@ export function attributedTarget(requestUri: string): { readonly path: string; r
   return queryStart < 0 ? { path: target, query: '' } : { path: target.slice(0, queryStart), query: target.slice(queryStart + 1) };
 }
 
-/** Whether requests to this rule (POST) must pass through the gate's body rewriting. */
-export function attributionOf(rule: string): Attribution | null {
-  const unprefixed = rule.replace(API_PREFIX, '');
-  return Object.prototype.hasOwnProperty.call(ATTRIBUTED_RULES, unprefixed) ? ATTRIBUTED_RULES[unprefixed] : null;
+/** Whether requests to this route (method and matched rule) must pass through the gate's body checks. */
+export function attributionOf(method: string, rule: string): Attribution | null {
+  const key = `${method} ${rule.replace(API_PREFIX, '')}`;
+  return Object.prototype.hasOwnProperty.call(ATTRIBUTED_RULES, key) ? ATTRIBUTED_RULES[key] : null;
+}
+
+/** The same for a request path (the helper server knows the path, not the rule): matched against every rule. */
+export function attributionOfPath(method: string, path: string): Attribution | null {
+  const unprefixed = path.replace(API_PREFIX, '');
+  const keys = Object.keys(ATTRIBUTED_RULES);
+  for (let i = 0; i < keys.length; i++) {
+    const separator = keys[i].indexOf(' ');
+    if (keys[i].slice(0, separator) === method && compileRule(keys[i].slice(separator + 1)).test(unprefixed)) return ATTRIBUTED_RULES[keys[i]];
+  }
+  return null;
 }
 
 export type Attributed = { readonly ok: true; readonly body: string } | { readonly ok: false; readonly refusal: Refusal };
@@ -83,12 +108,23 @@ function claimsOtherUser(tags: unknown, username: string): boolean {
   return Array.isArray(tags) && tags.some((tag: Tag) => tag !== null && tag.key === MLFLOW_USER_TAG && tag.value !== username);
 }
 
-/** `body` as MLflow should receive it from `username`, or the refusal. */
-export function attributeBody(rule: string, body: string, username: string): Attributed {
-  const attribution = attributionOf(rule);
+function setsTraceArtifactTag(tags: unknown): boolean {
+  return Array.isArray(tags) && tags.some((tag: Tag) => tag !== null && typeof tag === 'object' && tag.key === TRACE_ARTIFACT_TAG);
+}
+
+/** `body` as MLflow should receive it from `username` (a `method` request to `path`), or the refusal. */
+export function attributeBody(method: string, path: string, body: string, username: string): Attributed {
+  const attribution = attributionOfPath(method, path);
   if (attribution === null) return { ok: true, body };
   const request = parseJsonObject(body);
   if (request === null) return refuse('bad-request', 'request body is not a JSON object');
+  if (attribution === 'trace-tag' || attribution === 'trace-end') {
+    const sets = attribution === 'trace-tag' ? request.key === TRACE_ARTIFACT_TAG : setsTraceArtifactTag(request.tags);
+    return sets ? refuse('bad-request', `the trace tag ${TRACE_ARTIFACT_TAG} is MLflow's own`) : { ok: true, body };
+  }
+  if (attribution === 'create-model-version' && (typeof request.source !== 'string' || !MODEL_VERSION_SOURCE.test(request.source))) {
+    return refuse('bad-request', "a model version's source must be a runs:/, models:/ or mlflow-artifacts:/ URI");
+  }
   if (attribution === 'single-tag') {
     if (request.key === MLFLOW_USER_TAG && request.value !== username) return refuse('other-user', username);
     return { ok: true, body };

@@ -44,12 +44,13 @@ export const attribute = helperHandler(async (frame) => {
     frame.refuse({ kind: 'internal', detail: 'attribution without a target or a verified user' });
     return;
   }
-  const attributed = attributeBody(target.path, requestBody(r), username);
+  const attributed = attributeBody(r.method, target.path, requestBody(r), username);
   if (!attributed.ok) {
     frame.refuse(attributed.refusal);
     return;
   }
-  const reply = await r.subrequest(`${HELPER_MLFLOW_LOCATION}${target.path}`, { method: 'POST', args: target.query, body: attributed.body });
+  const method = r.method === 'PATCH' ? 'PATCH' : 'POST';
+  const reply = await r.subrequest(`${HELPER_MLFLOW_LOCATION}${target.path}`, { method, args: target.query, body: attributed.body });
   if (reply.status === 502 || reply.status === 504) {
     frame.refuse({ kind: reply.status === 502 ? 'mlflow-unreachable' : 'mlflow-timeout', detail: '' });
     return;
