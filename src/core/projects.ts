@@ -299,11 +299,16 @@ export function checkCreation(body: string): CreationRequest {
 
 export type TakenName = { readonly taken: false; readonly tombstone: ProjectResource | null } | { readonly taken: true; readonly refusal: Refusal };
 
-/** Whether a name may be given to a new project now: not while it lives, nor within tombstoneSeconds of its deletion. */
-export function nameAvailability(lookup: ProjectLookup & { kind: 'found' | 'none' }, allowLifetimeSeconds: number | null, nowSeconds: number): TakenName {
+/**
+ * Whether `creator` may give a name to a new project now: not while it lives; after its deletion, only its former
+ * owner (MLflow leaves a deleted workspace's artifacts in place, and a new workspace of the name reads them), and
+ * only after tombstoneSeconds. An administrator releases a name by removing its resource in Keycloak.
+ */
+export function nameAvailability(lookup: ProjectLookup & { kind: 'found' | 'none' }, allowLifetimeSeconds: number | null, nowSeconds: number, creator: string): TakenName {
   if (lookup.kind === 'none') return { taken: false, tombstone: null };
   const resource = lookup.resource;
   if (resource.deletedAt === null) return { taken: true, refusal: { kind: 'project-exists', detail: resource.workspace } };
+  if (resource.owner !== creator) return { taken: true, refusal: { kind: 'project-name-held', detail: resource.workspace } };
   const free = resource.deletedAt + tombstoneSeconds(allowLifetimeSeconds);
   if (nowSeconds < free) return { taken: true, refusal: { kind: 'project-name-resting', detail: `${resource.workspace} (free again in ${free - nowSeconds} s)` } };
   return { taken: false, tombstone: resource };

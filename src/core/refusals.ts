@@ -42,6 +42,12 @@ export const REFUSALS = {
   },
   forbidden: { status: 403, code: 'PERMISSION_DENIED', message: 'Permission denied: this request needs %s.' },
   'project-exists': { status: 400, code: 'RESOURCE_ALREADY_EXISTS', message: 'A project (workspace) named %s exists already.' },
+  'project-name-held': {
+    status: 400,
+    code: 'RESOURCE_ALREADY_EXISTS',
+    message:
+      "The name %s belongs to a deleted project whose files may remain: only its former owner can create it again, or an administrator releases the name.",
+  },
   'project-name-resting': {
     status: 400,
     code: 'RESOURCE_ALREADY_EXISTS',

@@ -205,7 +205,7 @@ async function createProject(frame: Frame, path: string): Promise<void> {
     r.error(`mlflow-uma-gate: ${lookup.logLine}`);
     return frame.refuse(lookup.refusal);
   }
-  const availability = nameAvailability(lookup, frame.config.allowLifetimeSeconds, Math.floor(Date.now() / 1000));
+  const availability = nameAvailability(lookup, frame.config.allowLifetimeSeconds, Math.floor(Date.now() / 1000), owner);
   if (availability.taken) return frame.refuse(availability.refusal);
   if (availability.tombstone !== null) {
     const removed = await removeResource(frame, availability.tombstone);

@@ -158,20 +158,30 @@ describe('a project', () => {
 describe('a deleted project', () => {
   const gone = `gone-${suffix}`;
 
-  it("is deleted by its owner, not by others; its name rests until nothing cached can reach a new project of that name", async () => {
+  it('is deleted by its owner, not by those it is shared with nor by others; its shares go with it', async () => {
     expect((await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: gone } })).status).toBe(201);
-    expect((await call(token('editor'), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: gone })).status).toBe(200);
+    const resource = ((await account(token('editor'), 'GET', '/resources')).json as { _id: string; name: string }[]).find((entry) => entry.name === `project:${gone}`)!;
+    const viewer = person('viewer').username;
+    expect((await account(token('editor'), 'PUT', `/resources/${resource._id}/permissions`, [{ username: viewer, scopes: ['project-read'] }])).status).toBe(204);
+    const listAsViewer = () => call(token('viewer'), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: gone });
+    await eventually('the share takes effect', async () => ((await listAsViewer()).status === 200 ? true : undefined), DENY_LIFETIME_MS + MARGIN_MS, 500);
+    expect((await call(token('viewer'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`)).status).toBe(403);
     expect((await call(token('service'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`)).status).toBe(403);
     const deleted = await call(token('editor'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`);
     expect(deleted.status).toBeLessThan(300);
     expect(await listNames('admin')).not.toContain(gone);
-    const resting = await call(token('admin'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: gone } });
-    expect(resting).toMatchObject({ status: 400, json: { error_code: 'RESOURCE_ALREADY_EXISTS' } });
-    const recreate = async () => (await call(token('admin'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: gone } })).status;
-    await eventually('the name is free again', async () => ((await recreate()) === 201 ? true : undefined), 2 * ALLOW_LIFETIME_MS + 5_000 + MARGIN_MS, 5_000);
-    // The new project is the admin's: its former owner is no member of it, cached allows or not.
-    expect((await call(token('editor'), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: gone })).status).toBe(403);
-    expect(await listNames('editor')).not.toContain(gone);
-    expect((await call(token('admin'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`)).status).toBeLessThan(300);
+    expect((await listAsViewer()).status).toBe(403);
+  });
+
+  it('keeps its name for its former owner (its files may remain), free again once nothing cached can reach a new project', async () => {
+    const create = async (role: string) => call(token(role), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: gone } });
+    expect(await create('admin')).toMatchObject({ status: 400, json: { error_code: 'RESOURCE_ALREADY_EXISTS', message: expect.stringContaining('former owner') } });
+    expect(await create('editor')).toMatchObject({ status: 400, json: { message: expect.stringContaining('moments ago') } });
+    await eventually('the name is free again', async () => ((await create('editor')).status === 201 ? true : undefined), 2 * ALLOW_LIFETIME_MS + 5_000 + MARGIN_MS, 5_000);
+    // The new project has no shares: the viewer, who could read the old one, reaches nothing of it.
+    expect((await call(token('viewer'), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: gone })).status).toBe(403);
+    expect(await listNames('viewer')).not.toContain(gone);
+    expect(await listNames('editor')).toContain(gone);
+    expect((await call(token('editor'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`)).status).toBeLessThan(300);
   });
 });

@@ -139,14 +139,15 @@ describe('creating and deleting', () => {
     expect(ownerTickets('rid', 'ada').map((ticket) => JSON.parse(ticket).scopeName)).toEqual(['project-read', 'project-write', 'project-delete']);
   });
 
-  it('keeps a deleted name taken for two allow lifetimes and a margin', () => {
+  it("keeps a deleted name its former owner's, and taken for two allow lifetimes and a margin", () => {
     const now = 1_000;
     const deleted = (at: number): ProjectLookup => ({ kind: 'found', resource: { id: 'r', workspace: 'team-a', owner: 'ada', deletedAt: at } });
     expect(tombstoneSeconds(30)).toBe(65);
-    expect(nameAvailability({ kind: 'none' }, 30, now)).toEqual({ taken: false, tombstone: null });
-    expect(nameAvailability(deleted(now - 64) as never, 30, now)).toMatchObject({ taken: true, refusal: { kind: 'project-name-resting' } });
-    expect(nameAvailability(deleted(now - 65) as never, 30, now)).toMatchObject({ taken: false, tombstone: { id: 'r' } });
-    expect(nameAvailability({ kind: 'found', resource: { id: 'r', workspace: 'team-a', owner: 'ada', deletedAt: null } }, 30, now)).toMatchObject({ taken: true, refusal: { kind: 'project-exists' } });
+    expect(nameAvailability({ kind: 'none' }, 30, now, 'bob')).toEqual({ taken: false, tombstone: null });
+    expect(nameAvailability(deleted(now - 64) as never, 30, now, 'ada')).toMatchObject({ taken: true, refusal: { kind: 'project-name-resting' } });
+    expect(nameAvailability(deleted(now - 65) as never, 30, now, 'ada')).toMatchObject({ taken: false, tombstone: { id: 'r' } });
+    expect(nameAvailability(deleted(now - 6500) as never, 30, now, 'bob')).toMatchObject({ taken: true, refusal: { kind: 'project-name-held' } });
+    expect(nameAvailability({ kind: 'found', resource: { id: 'r', workspace: 'team-a', owner: 'ada', deletedAt: null } }, 30, now, 'ada')).toMatchObject({ taken: true, refusal: { kind: 'project-exists' } });
   });
 
   it('marks and unmarks a resource, keeping the rest of it', () => {
