@@ -3,10 +3,15 @@
  * project makes its owner the only member; the owner shares it through Keycloak's account API and revokes it; a
  * deleted project's name rests until nothing cached can reach a new project of that name.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { request } from 'undici';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { userToken, serviceToken } from '../support/tokens';
+import { mlflowPython } from '../../scripts/mlflow.mjs';
+import { projectRoot } from '../../scripts/nginx.mjs';
+import { serviceToken, userToken } from '../support/tokens';
 import { eventually } from '../support/waiting';
 
 const stack = inject('nativeStack');
@@ -49,6 +54,22 @@ async function account(token: string, method: string, path: string, body?: unkno
   });
   const text = await response.body.text();
   return { status: response.statusCode, json: text === '' ? null : JSON.parse(text) };
+}
+
+const scenarios = join(projectRoot, 'test', 'e2e', 'client_scenarios.py');
+const run = promisify(execFile);
+
+/** One scenario of the real mlflow client in `workspace` (MLFLOW_WORKSPACE), as `role`. */
+async function client(role: string, workspace: string, scenario: string, args: object): Promise<Record<string, unknown>> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MLFLOW_TRACKING_URI: stack.gate,
+    MLFLOW_TRACKING_TOKEN: token(role),
+    MLFLOW_WORKSPACE: workspace,
+    MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0',
+  };
+  const { stdout } = await run(mlflowPython, [scenarios, scenario, JSON.stringify(args)], { env, maxBuffer: 1 << 20, timeout: 300_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
 const tokens: Record<string, string> = {};
@@ -152,6 +173,40 @@ describe('a project', () => {
     expect(refused).toMatchObject({ json: { error_code: 'INVALID_STATE' } });
     expect((await call(token('editor'), 'GET', `/api/2.0/mlflow/runs/get?run_id=${runId}`, { workspace: project })).status).toBe(200);
     expect(await listNames('editor')).toContain(project);
+  });
+});
+
+describe('the mlflow client with MLFLOW_WORKSPACE', () => {
+  const shared = `client-${suffix}`;
+  const names = { experiment: `exp-${suffix}`, model: `model-${suffix}` };
+  let ids: Record<string, string> = {};
+  let resourceId = '';
+
+  beforeAll(async () => {
+    expect((await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: shared } })).status).toBe(201);
+    const created = await client('editor', shared, 'create', names);
+    ids = { ...names, experiment_id: String(created.experiment_id), run_id: String(created.run_id), version: String(created.version) };
+    const resources = (await account(token('editor'), 'GET', '/resources')).json as { _id: string; name: string }[];
+    resourceId = resources.find((entry) => entry.name === `project:${shared}`)!._id;
+  }, 300_000);
+
+  it("works for the owner and an admin, and gives others MLflow's PERMISSION_DENIED", async () => {
+    expect(await client('editor', shared, 'read', ids)).toMatchObject({ experiment: names.experiment, model: names.model });
+    expect(await client('admin', shared, 'read', ids)).toMatchObject({ experiment: names.experiment });
+    await expect(client('service', shared, 'read', ids)).rejects.toThrow(/PERMISSION_DENIED/);
+    expect(await client('service', shared, 'create_experiment', { experiment: `intruder-${suffix}` })).toMatchObject({ ok: false, error_code: 'PERMISSION_DENIED' });
+  });
+
+  it('works for a share holder: reading with read, writing once given write', async () => {
+    const holder = 'service-account-mlflow-automation';
+    const share = (scopes: string[]) => account(token('editor'), 'PUT', `/resources/${resourceId}/permissions`, [{ username: holder, scopes }]);
+    expect((await share(['project-read'])).status).toBe(204);
+    await eventually('the read share takes effect', async () => ((await call(token('service'), 'GET', `/api/2.0/mlflow/runs/get?run_id=${ids.run_id}`, { workspace: shared })).status === 200 ? true : undefined), DENY_LIFETIME_MS + MARGIN_MS, 500);
+    expect(await client('service', shared, 'read', ids)).toMatchObject({ experiment: names.experiment });
+    expect(await client('service', shared, 'create_experiment', { experiment: `helper-${suffix}` })).toMatchObject({ ok: false, error_code: 'PERMISSION_DENIED' });
+    expect((await share(['project-read', 'project-write'])).status).toBe(204);
+    await eventually('the write share takes effect', async () => ((await client('service', shared, 'create_experiment', { experiment: `helper-${suffix}` })).ok === true ? true : undefined), DENY_LIFETIME_MS + MARGIN_MS, 1_000);
+    expect((await share([])).status).toBe(204);
   });
 });
 
