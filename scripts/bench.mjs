@@ -11,6 +11,7 @@ import { Pool, request } from 'undici';
 import { startCountingProxy } from './counting-proxy.mjs';
 import { projectRoot, startNginx } from './nginx.mjs';
 import { freePort, logTail, portAcceptsConnections, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+import { resourceServer } from './realm.mjs';
 import { startStack, stopStack } from './stack.mjs';
 
 const THROUGHPUT_SECONDS = 8;
@@ -40,9 +41,10 @@ function milliseconds(text) {
 }
 
 /** Runs wrk once; `script` is an optional Lua file (POST bodies). Returns requests, rps, p50 and p99 in ms. */
-async function wrk(url, { connections, seconds, token, script }) {
+async function wrk(url, { connections, seconds, token, script, headers = [] }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s'];
   if (token) args.push('-H', `Authorization: Bearer ${token}`);
+  for (const header of headers) args.push('-H', header);
   if (script) args.push('-s', script);
   const { stdout: output } = await run('wrk', [...args, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const requests = Number(/(\d+) requests in/.exec(output)?.[1]);
@@ -64,7 +66,7 @@ async function compare(targets, options) {
   for (let round = 0; round < (options.rounds ?? ROUNDS); round++) {
     // Alternating order, so that neither side always runs on a machine the other has just warmed or loaded.
     const order = round % 2 === 0 ? Object.entries(targets) : Object.entries(targets).reverse();
-    for (const [name, target] of order) runs[name].push(await wrk(target.url, { ...options, token: target.token, script: target.script }));
+    for (const [name, target] of order) runs[name].push(await wrk(target.url, { ...options, token: target.token, script: target.script, headers: target.headers }));
   }
   return Object.fromEntries(
     Object.entries(runs).map(([name, list]) => [
@@ -162,13 +164,14 @@ async function main() {
       `upstream trivial { server 127.0.0.1:${trivialPort}; keepalive 32; }`,
     );
     stops.push(plain.stop);
-    const gate = async (name, upstream, settings = {}) => {
+    const gate = async (name, upstream, settings = {}, keycloakPort = counting.port) => {
       const nginx = await startNginx({
         runtimeDir: join(scratch, name),
         settings: {
           MLFLOW_GATE_WORKER_PROCESSES: '1',
           MLFLOW_GATE_ISSUER: `${stack.keycloak}/realms/${stack.realm}`,
-          MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${counting.port}`,
+          MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloakPort}`,
+          MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret,
           MLFLOW_GATE_MLFLOW_UPSTREAM: upstream,
           MLFLOW_GATE_CACHE_ALLOW_TTL: `${ALLOW_TTL_SECONDS}s`,
           ...settings,
@@ -178,6 +181,10 @@ async function main() {
       return nginx;
     };
     const cached = await gate('gate-cached', `127.0.0.1:${trivialPort}`);
+    // The same gate for requests in a project, with a Keycloak counter of its own.
+    const projectCounting = await startCountingProxy(stack.keycloak);
+    stops.push(projectCounting.close);
+    const inProject = await gate('gate-project', `127.0.0.1:${trivialPort}`, {}, projectCounting.port);
     const uncached = await gate('gate-uncached', `127.0.0.1:${trivialPort}`, { MLFLOW_GATE_DECISION_CACHE: 'off' });
     const results = { machine: { cores: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) }, scenarios: {} };
 
@@ -186,14 +193,34 @@ async function main() {
     const viewer = await token(stack.keycloak, stack.realm, stack.clients.public, user('viewer'));
     const warm = await request(`${cached.url}${READ_PATH}`, { headers: { authorization: `Bearer ${viewer}` } });
     await warm.body.dump();
+    // (p): (b) in a project its owner works in, through the real MLflow's workspaces and the realm's projects.
+    const editor = await token(stack.keycloak, stack.realm, stack.clients.public, user('editor'));
+    const project = `bench-${Date.now().toString(36)}`;
+    const createdProject = await request(`${stack.gate}/api/3.0/mlflow/workspaces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: project }),
+    });
+    if (createdProject.statusCode !== 201) throw new Error(`bench: creating project ${project}: ${createdProject.statusCode} ${await createdProject.body.text()}`);
+    await createdProject.body.dump();
+    const projectHeaders = [`X-MLFLOW-WORKSPACE: ${project}`];
+    const warmProject = await request(`${inProject.url}${READ_PATH}`, { headers: { authorization: `Bearer ${editor}`, 'x-mlflow-workspace': project } });
+    if (warmProject.statusCode !== 200) throw new Error(`bench: a request in project ${project} got ${warmProject.statusCode}`);
+    await warmProject.body.dump();
     const decisionsBefore = counting.decisions();
+    const projectCallsBefore = projectCounting.calls();
     const abStarted = Date.now();
     const throughput = await compare(
-      { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${cached.url}${READ_PATH}`, token: viewer } },
+      {
+        a: { url: `${plain.url}${READ_PATH}` },
+        b: { url: `${cached.url}${READ_PATH}`, token: viewer },
+        p: { url: `${inProject.url}${READ_PATH}`, token: editor, headers: projectHeaders },
+      },
       { connections: 32, seconds: THROUGHPUT_SECONDS },
     );
     const windows = Math.ceil((Date.now() - abStarted) / 1000 / ALLOW_TTL_SECONDS) + 1;
     const cachedDecisions = counting.decisions() - decisionsBefore;
+    const projectCalls = projectCounting.calls() - projectCallsBefore;
     const latency = await compare(
       { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${cached.url}${READ_PATH}`, token: viewer } },
       { connections: 1, seconds: LATENCY_SECONDS },
@@ -212,6 +239,7 @@ async function main() {
       keycloakCallsPerRequest: cachedDecisions / throughput.b.requests,
       workerPeakKb: workerPeakKb(cached.pid),
     };
+    results.scenarios.p = { ...throughput.p, keycloakCalls: projectCalls, ttlWindows: windows, workerPeakKb: workerPeakKb(inProject.pid) };
     results.scenarios.c = {
       ...c,
       p50: cLatency.p50,
@@ -235,7 +263,6 @@ async function main() {
       `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n` +
         `wrk.body = '{"run_id":"${runId}","key":"loss","value":0.5,"timestamp":${Date.now()},"step":1}'\n`,
     );
-    const editor = await token(stack.keycloak, stack.realm, stack.clients.public, user('editor'));
     const artifactPath = `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/small.bin`;
     const endpoints = {
       'runs/get': { path: `/api/2.0/mlflow/runs/get?run_id=${runId}` },
@@ -326,6 +353,9 @@ function targets(s) {
     { target: '(b)/(a) throughput ≥ 0.95', value: ratio(s.b.rps, s.a.rps), met: ratio(s.b.rps, s.a.rps) >= 0.95 },
     { target: 'added p99 latency (b − a, one connection) ≤ 1 ms', value: s.b.p99 - s.a.p99, met: s.b.p99 - s.a.p99 <= 1 },
     { target: `(b) Keycloak calls ≤ TTL windows in the run (${s.b.ttlWindows})`, value: s.b.keycloakCalls, met: s.b.keycloakCalls <= s.b.ttlWindows },
+    { target: '(p)/(b) throughput in a project ≥ 0.9', value: ratio(s.p.rps, s.b.rps), met: ratio(s.p.rps, s.b.rps) >= 0.9 },
+    // Per window: the decision (one per token, project and permission), the project's lookup and the resource server's token for it.
+    { target: `(p) Keycloak calls ≤ 3 per TTL window (${s.p.ttlWindows} windows)`, value: s.p.keycloakCalls, met: s.p.keycloakCalls <= 3 * s.p.ttlWindows },
     { target: '(e) Keycloak calls ≤ 2', value: s.e.keycloakCalls, met: s.e.keycloakCalls <= 2 },
     { target: '(e) no 5xx', value: s.e.serverErrors, met: s.e.serverErrors === 0 },
     { target: '(f) gate ≥ 0.9 × direct throughput', value: ratio(s.f.gateBytesPerSecond, s.f.directBytesPerSecond), met: ratio(s.f.gateBytesPerSecond, s.f.directBytesPerSecond) >= 0.9 },
@@ -344,6 +374,7 @@ function render(results) {
     '|---|---|---|---|---|---|',
     `| (a) plain nginx → trivial upstream | ${number(s.a.rps)} | ${number(s.a.p50, 3)} | ${number(s.a.p99, 3)} | 0 | ${number(s.a.workerPeakKb / 1024, 1)} |`,
     `| (b) gate, warm cache | ${number(s.b.rps)} | ${number(s.b.p50, 3)} | ${number(s.b.p99, 3)} | ${s.b.keycloakCalls} / ${s.b.requests} | ${number(s.b.workerPeakKb / 1024, 1)} |`,
+    `| (p) gate, warm cache, in a project | ${number(s.p.rps)} | ${number(s.p.p50, 3)} | ${number(s.p.p99, 3)} | ${s.p.keycloakCalls} / ${s.p.requests} | ${number(s.p.workerPeakKb / 1024, 1)} |`,
     `| (c) gate, cache off | ${number(s.c.rps)} | ${number(s.c.p50, 3)} | ${number(s.c.p99, 3)} | ${number(s.c.keycloakCallsPerRequest, 2)} | ${number(s.c.workerPeakKb / 1024, 1)} |`,
     ...Object.entries(s.d).flatMap(([name, pair]) => [
       `| (d) ${name}, direct | ${number(pair.direct.rps)} | ${number(pair.direct.p50, 3)} | ${number(pair.direct.p99, 3)} | – | – |`,

@@ -1,16 +1,18 @@
-// An HTTP pass-through between the gate and the real Keycloak that counts the decision requests it forwards,
-// so tests and the benchmark can tell how many requests reached Keycloak.
+// An HTTP pass-through between the gate and the real Keycloak that counts the requests it forwards (all of them,
+// and the token endpoint's), so tests and the benchmark can tell how many requests reached Keycloak.
 import http from 'node:http';
 import { Pool } from 'undici';
 
 /**
  * @param {string} keycloakUrl
- * @returns {Promise<{ port: number, decisions: () => number, close: () => Promise<void> }>}
+ * @returns {Promise<{ port: number, decisions: () => number, calls: () => number, close: () => Promise<void> }>}
  */
 export async function startCountingProxy(keycloakUrl) {
   const keycloak = new Pool(keycloakUrl, { connections: 64 });
   let decisions = 0;
+  let calls = 0;
   const server = http.createServer(async (request, response) => {
+    calls += 1;
     if (request.method === 'POST' && (request.url ?? '').endsWith('/protocol/openid-connect/token')) decisions += 1;
     const chunks = [];
     for await (const chunk of request) chunks.push(chunk);
@@ -36,6 +38,7 @@ export async function startCountingProxy(keycloakUrl) {
   return {
     port: server.address().port,
     decisions: () => decisions,
+    calls: () => calls,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(() => resolve()));
