@@ -30,6 +30,11 @@ export const PROJECT_SCOPES: { readonly [scope in Scope]: string } = {
   delete: 'project-delete',
 };
 const RESOURCE_PREFIX = 'project:';
+/**
+ * The realm's template of every project resource (Keycloak's typed resources): its permissions apply to all
+ * projects, so whoever may read it (admins) may read every workspace, also one without a resource yet.
+ */
+export const PROJECTS_TEMPLATE = 'all-projects';
 
 export function isWorkspaceName(name: string): boolean {
   return WORKSPACE_NAME.test(name);
@@ -314,30 +319,32 @@ export function nameAvailability(lookup: ProjectLookup & { kind: 'found' | 'none
   return { taken: false, tombstone: resource };
 }
 
-/** MLflow's workspace list, reduced to `default` and the projects in `readable`. */
-export function filterWorkspaceList(body: string, readable: readonly string[]): string | null {
+/** MLflow's workspace list, reduced to `default` and the projects in `readable` (all of them for 'all'). */
+export function filterWorkspaceList(body: string, readable: readonly string[] | 'all'): string | null {
   const listed = parseJsonObject(body);
   if (listed === null || !Array.isArray(listed.workspaces)) return null;
   const workspaces = listed.workspaces.filter((entry: unknown) => {
     const name = entry !== null && typeof entry === 'object' ? (entry as { name?: unknown }).name : undefined;
-    return typeof name === 'string' && (name === DEFAULT_WORKSPACE || readable.indexOf(name) >= 0);
+    return typeof name === 'string' && (readable === 'all' || name === DEFAULT_WORKSPACE || readable.indexOf(name) >= 0);
   });
   return JSON.stringify({ ...listed, workspaces });
 }
 
-/** The permissions request asking which of these projects the caller may read. */
+/** The permissions request asking which of these projects the caller may read, and whether all of them. */
 export function readablePermissionsBody(resourceServer: string, resources: readonly ProjectResource[]): string {
   return [`grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:uma-ticket')}`, `audience=${encodeURIComponent(resourceServer)}`]
+    .concat([`permission=${encodeURIComponent(`${PROJECTS_TEMPLATE}#${PROJECT_SCOPES.read}`)}`])
     .concat(resources.map((resource) => `permission=${encodeURIComponent(`${resource.id}#${PROJECT_SCOPES.read}`)}`))
     .concat(['response_mode=permissions'])
     .join('&');
 }
 
-/** The workspaces of `resources` that a permissions answer (status, body) lets the caller read. */
-export function readableWorkspaces(resources: readonly ProjectResource[], status: number, body: string): string[] | null {
+/** The workspaces of `resources` that a permissions answer (status, body) lets the caller read; 'all' for admins. */
+export function readableWorkspaces(resources: readonly ProjectResource[], status: number, body: string): string[] | 'all' | null {
   if (status === 403) return [];
   const granted = status === 200 ? grantedPairs(body) : null;
   if (granted === null) return null;
+  if (granted.indexOf(`${PROJECTS_TEMPLATE}#${PROJECT_SCOPES.read}`) >= 0) return 'all';
   return resources.filter((resource) => resource.deletedAt === null && granted.indexOf(`${resource.id}#${PROJECT_SCOPES.read}`) >= 0).map((resource) => resource.workspace);
 }
 

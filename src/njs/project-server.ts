@@ -167,12 +167,9 @@ async function listProjects(frame: Frame, path: string): Promise<void> {
   const projects = resources.status === 200 ? projectResources(resources.body) : null;
   if (projects === null) return frame.refuse(unavailable);
   const live = projects.filter((project) => project.deletedAt === null);
-  let readable: string[] | null = [];
-  if (live.length > 0) {
-    r.variables.mlflow_gate_bearer = String(r.headersIn['X-Mlflow-Gate-Bearer'] || '');
-    const reply = await r.subrequest(KEYCLOAK_LOCATIONS.permissions, { method: 'POST', body: readablePermissionsBody(frame.config.resourceServer, live) });
-    readable = readableWorkspaces(live, reply.status, bodyOf(reply));
-  }
+  r.variables.mlflow_gate_bearer = String(r.headersIn['X-Mlflow-Gate-Bearer'] || '');
+  const reply = await r.subrequest(KEYCLOAK_LOCATIONS.permissions, { method: 'POST', body: readablePermissionsBody(frame.config.resourceServer, live) });
+  const readable = readableWorkspaces(live, reply.status, bodyOf(reply));
   const filtered = readable === null ? null : filterWorkspaceList(listed.body, readable);
   if (filtered === null) return frame.refuse(unavailable);
   send(frame, 200, JSON_HEADERS, filtered);

@@ -5,13 +5,16 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mlflowPython } from '../../scripts/mlflow.mjs';
 import { projectRoot } from '../../scripts/nginx.mjs';
-import { serviceToken, userToken } from '../support/tokens';
+import { resourceServer } from '../support/realm';
+import { serviceToken, tokenAnswer, userToken } from '../support/tokens';
 import { eventually } from '../support/waiting';
 
 const stack = inject('nativeStack');
@@ -238,5 +241,65 @@ describe('a deleted project', () => {
     expect(await listNames('viewer')).not.toContain(gone);
     expect(await listNames('editor')).toContain(gone);
     expect((await call(token('editor'), 'DELETE', `/api/3.0/mlflow/workspaces/${gone}`)).status).toBeLessThan(300);
+  });
+});
+
+describe('the command line', () => {
+  const cli = join(projectRoot, 'cli', 'mlflow-uma-gate.mjs');
+  const project = `cli-${suffix}`;
+
+  /** A home directory holding what `mlflow-uma-gate login` writes, for `role` (an offline token of the password grant). */
+  async function loggedIn(role: string): Promise<string> {
+    const home = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-home-'));
+    const answer = await tokenAnswer(stack.keycloak, {
+      grant_type: 'password',
+      client_id: stack.clients.public,
+      username: person(role).username,
+      password: person(role).password,
+      scope: 'openid offline_access',
+    });
+    mkdirSync(join(home, '.mlflow'));
+    const ini = `[mlflow]\nmlflow_tracking_username = ${person(role).username}\nmlflow_tracking_password = ${answer.refresh_token}\n\n[mlflow-uma-gate]\nurl = ${stack.gate}\nissuer = ${stack.keycloak}/realms/${stack.realm}\nclient_id = ${stack.clients.public}\n`;
+    writeFileSync(join(home, '.mlflow', 'credentials'), ini, { mode: 0o600 });
+    return home;
+  }
+
+  const cliIn = (home: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+    run(process.execPath, [cli, ...args], { env: { ...process.env, HOME: home, ...env }, timeout: 60_000 });
+
+  it('shares, lists and takes back shares with the owner\'s own login', async () => {
+    expect((await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: project } })).status).toBe(201);
+    const owner = await loggedIn('editor');
+    const viewer = person('viewer').username;
+    const shared = await cliIn(owner, ['share', project, viewer, 'read']);
+    expect(shared.stdout).toContain(`shared with ${viewer}: read`);
+    expect((await cliIn(owner, ['shares', project])).stdout).toContain(`${viewer}: read`);
+    const readAsViewer = () => call(token('viewer'), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: project });
+    await eventually('the share takes effect', async () => ((await readAsViewer()).status === 200 ? true : undefined), DENY_LIFETIME_MS + MARGIN_MS, 500);
+    await expect(cliIn(await loggedIn('viewer'), ['share', project, 'demo-nogrant', 'read'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('you own no project') });
+    await expect(cliIn(owner, ['share', project, viewer, 'own'])).rejects.toMatchObject({ code: 2 });
+    expect((await cliIn(owner, ['unshare', project, viewer])).stdout).toContain(`no longer shared with ${viewer}`);
+    await eventually('the revocation takes effect', async () => ((await readAsViewer()).status === 403 ? true : undefined), ALLOW_LIFETIME_MS + MARGIN_MS, 500);
+  });
+
+  it('reconciles: a workspace without a resource gets one, owned by the admin who runs it; again, nothing changes', async () => {
+    const orphan = `orphan-${suffix}`;
+    // Made in MLflow itself, as before the gate managed projects.
+    const made = await request(`${stack.mlflow}/api/3.0/mlflow/workspaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: orphan }),
+    });
+    expect(made.statusCode).toBe(201);
+    await made.body.dump();
+    expect(await listNames('admin')).not.toContain(orphan);
+    const admin = await loggedIn('admin');
+    const secret = { MLFLOW_UMA_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret ?? '' };
+    await expect(cliIn(admin, ['reconcile'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('MLFLOW_UMA_GATE_RESOURCE_SERVER_SECRET') });
+    expect((await cliIn(admin, ['reconcile'], secret)).stdout).toContain(`registered ${orphan}, owned by ${person('admin').username}`);
+    expect((await cliIn(admin, ['reconcile'], secret)).stdout).not.toContain('registered');
+    expect(await listNames('admin')).toContain(orphan);
+    expect(await listNames('editor')).not.toContain(orphan);
+    expect((await call(token('admin'), 'DELETE', `/api/3.0/mlflow/workspaces/${orphan}`)).status).toBeLessThan(300);
   });
 });

@@ -172,6 +172,8 @@ describe('listing', () => {
     ];
     expect(readableWorkspaces(projects, 200, JSON.stringify([{ rsid: 'b', rsname: 'project:team-b', scopes: ['project-read'] }]))).toEqual(['team-b']);
     expect(readableWorkspaces(projects, 403, '')).toEqual([]);
+    expect(readableWorkspaces(projects, 200, JSON.stringify([{ rsid: 't', rsname: 'all-projects', scopes: ['project-read'] }]))).toBe('all');
+    expect(JSON.parse(filterWorkspaceList(JSON.stringify({ workspaces: [{ name: 'default' }, { name: 'orphan' }] }), 'all')!).workspaces).toHaveLength(2);
     expect(readableWorkspaces(projects, 500, '')).toBeNull();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PROJECT_CREATION, REFUSED, SCOPES } from '../../src/core/permissions';
-import { PROJECT_SCOPES, PROJECT_TYPE } from '../../src/core/projects';
+import { PROJECT_SCOPES, PROJECT_TYPE, PROJECTS_TEMPLATE } from '../../src/core/projects';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 import { demoUsers, publicClient, realm, resourceServer, serviceClient } from '../support/realm';
 
@@ -14,8 +14,7 @@ const settings = resourceServer.authorizationSettings!;
 describe('keycloak/mlflow-realm.json', () => {
   const guards = ROUTE_TABLE.filter((spec) => spec.guard !== REFUSED).map((spec) => spec.guard);
   const projectScopes = Object.values(PROJECT_SCOPES).sort();
-// The resource whose permissions apply to every project (Keycloak's typed resources): admins' access.
-const PROJECTS_TEMPLATE = 'all-projects';
+
 
   it('defines the resources the route table uses, each role resource with every scope of the route table', () => {
     const used = [...new Set(guards.map((guard) => guard.split('#')[0]))].sort();
