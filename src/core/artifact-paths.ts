@@ -26,7 +26,9 @@ function pathProblem(path: string, workspace: string): string | null {
   if (path.indexOf('\\') >= 0 || path.charAt(0) === '/') return 'an artifact path must be relative, with / between its parts';
   const segments = path.split('/');
   for (let i = 0; i < segments.length; i++) {
-    if (segments[i] === '' || segments[i] === '.' || segments[i] === '..') return 'an artifact path may not hold empty, . or .. parts';
+    // A trailing slash (an empty last part) names a directory and leads nowhere else.
+    const empty = segments[i] === '' && i < segments.length - 1;
+    if (empty || segments[i] === '.' || segments[i] === '..') return 'an artifact path may not hold empty, . or .. parts';
   }
   if (segments[0] === WORKSPACES_ROOT && segments[1] !== workspace) return `an artifact path may lead only into its own workspace (${workspace})`;
   return null;

@@ -130,6 +130,29 @@ describe('a project', () => {
     }
   });
 
+  it("keeps artifact paths of another workspace out of reach, also from default, where MLflow passes paths on as they are", async () => {
+    const listing = (path: string, workspace?: string) => call(token('service'), 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}`, { workspace });
+    for (const path of [`workspaces/${project}`, `./workspaces/${project}`, 'workspaces', `workspaces/default/../${project}`]) {
+      expect([path, (await listing(path)).status]).toEqual([path, 400]);
+    }
+    const both = await call(token('service'), 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=x&path=workspaces/${project}`);
+    expect(both.status).toBe(400);
+    const file = await call(token('service'), 'GET', `/api/2.0/mlflow-artifacts/artifacts/workspaces/${project}/${experimentId}/${runId}/artifacts/x`);
+    expect(file.status).toBe(400);
+    expect((await listing('')).status).toBe(200);
+  });
+
+  it('is created once when two people ask for the same name at the same moment', async () => {
+    const contested = `race-${suffix}`;
+    const answers = await Promise.all(['editor', 'admin'].map((role) => call(token(role), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: contested } })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 400]);
+    const winner = answers[0].status === 201 ? 'editor' : 'admin';
+    const loser = winner === 'editor' ? 'admin' : 'editor';
+    expect(await listNames(winner)).toContain(contested);
+    if (loser === 'editor') expect(await listNames('editor')).not.toContain(contested);
+    expect((await call(token(winner), 'DELETE', `/api/3.0/mlflow/workspaces/${contested}`)).status).toBeLessThan(300);
+  });
+
   it('refuses every other spelling of the workspace header before asking anyone', async () => {
     // nginx itself strips whitespace around a header value (the gate authorizes and forwards what is left) and
     // drops names with underscores (ignore_invalid_headers): such a request is in `default` and never reaches
@@ -165,7 +188,10 @@ describe('a project', () => {
     expect(await listNames('viewer')).toContain(project);
     // Reading, not writing: a viewer's role has no write, and the share has no project-write.
     expect((await call(token('viewer'), 'POST', '/api/2.0/mlflow/runs/create', { workspace: project, body: { experiment_id: experimentId } })).status).toBe(403);
+    // A share holder cannot take over: no delete, no change, no re-sharing (only an owner shares).
     expect((await call(token('viewer'), 'DELETE', `/api/3.0/mlflow/workspaces/${project}`)).status).toBe(403);
+    expect((await call(token('viewer'), 'PATCH', `/api/3.0/mlflow/workspaces/${project}`, { body: { description: 'mine' } })).status).toBe(403);
+    expect((await account(token('viewer'), 'PUT', `/resources/${resource._id}/permissions`, [{ username: person('none').username, scopes: ['project-read'] }])).status).toBe(400);
     expect((await account(token('editor'), 'PUT', `/resources/${resource._id}/permissions`, [{ username: viewer, scopes: [] }])).status).toBe(204);
     await eventually('the revocation takes effect', async () => ((await readAsViewer()).status === 403 ? true : undefined), ALLOW_LIFETIME_MS + MARGIN_MS, 500);
     expect(await listNames('viewer')).not.toContain(project);

@@ -11,6 +11,8 @@ describe('artifactPathProblem', () => {
     expect(artifactPathProblem(LIST, LIST, 'path=1/abc/artifacts', '')).toBeNull();
     expect(artifactPathProblem(LIST, LIST, 'path=workspaces/default/1', '')).toBeNull();
     expect(artifactPathProblem(LIST, LIST, 'path=workspaces/team-a/1', 'team-a')).toBeNull();
+    expect(artifactPathProblem(LIST, LIST, 'path=1/abc/', '')).toBeNull();
+    expect(artifactPathProblem(LIST, LIST, 'path=workspaces/', '')).not.toBeNull();
     for (const query of ['path=workspaces', 'path=workspaces/team-b', 'path=workspaces%2Fteam-b', 'path=workspaces/team-b/3']) {
       expect([query, artifactPathProblem(LIST, LIST, query, '')]).toEqual([query, expect.stringContaining('own workspace')]);
     }
