@@ -54,8 +54,9 @@ async function signIn(context: BrowserContext, role: 'viewer' | 'admin', step: s
   await page.fill('#password', person(role).password);
   await page.click('#kc-login');
   await page.waitForURL((url) => url.toString().startsWith(stack.gate), { timeout: 30_000 });
-  // The browser never sends the #fragment, so login returns to MLflow's front page; go on to the list.
-  await page.goto(`${stack.gate}/#/experiments`);
+  // The browser never sends the #fragment, so login returns to MLflow's front page; go on to the list. With
+  // workspaces on (projects), the UI keeps the workspace in the route's query: the experiments of `default`.
+  await page.goto(`${stack.gate}/#/experiments?workspace=default`);
   await page.getByText(experiment, { exact: true }).waitFor({ timeout: 30_000 });
   await shot(page, `${step}-2-experiments`);
   return page;

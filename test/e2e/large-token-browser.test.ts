@@ -39,7 +39,8 @@ afterAll(async () => {
 }, 120_000);
 
 async function experimentsListed(page: Page) {
-  await page.goto(`${stack.gate}/#/experiments`);
+  // With workspaces on (projects), the UI keeps the workspace in the route's query.
+  await page.goto(`${stack.gate}/#/experiments?workspace=default`);
   await page.getByText('Default', { exact: true }).first().waitFor({ timeout: 30_000 });
 }
 
