@@ -181,6 +181,41 @@ describe('identity and forwarding headers from the client never reach MLflow', (
   });
 });
 
+describe('the workspace header (projects; this gate has them off)', () => {
+  it.each([
+    ['a second header', ['X-MLFLOW-WORKSPACE: default', 'X-MLFLOW-WORKSPACE: team-b']],
+    ['upper case', ['X-MLFLOW-WORKSPACE: TEAM-B']],
+    ['inner whitespace', ['X-MLFLOW-WORKSPACE: team b']],
+    ['a list', ['X-MLFLOW-WORKSPACE: default,team-b']],
+    ['percent-encoding', ['X-MLFLOW-WORKSPACE: team%2Db']],
+    ['a control character', ['X-MLFLOW-WORKSPACE: team-b\x01']],
+  ])('is refused with 400 before Keycloak is asked: %s', async (_case, headers) => {
+    const response = await raw(`GET ${READ}?experiment_id=1 HTTP/1.1`, [`Authorization: Bearer ${token}`, ...headers]);
+    expect([response.status, response.upstream]).toEqual([400, null]);
+  });
+
+  it('in any letter case of its name, names the workspace MLflow receives, exactly as authorized', async () => {
+    const response = await raw(`GET ${READ}?experiment_id=1 HTTP/1.1`, [`Authorization: Bearer ${token}`, 'x-MlFlOw-WoRkSpAcE: default']);
+    expect(response.status).toBe(200);
+    expect(response.upstream?.headers['x-mlflow-workspace']).toBe('default');
+    const none = await raw(`GET ${READ}?experiment_id=1 HTTP/1.1`, [`Authorization: Bearer ${token}`]);
+    expect(none.upstream?.headers['x-mlflow-workspace']).toBeUndefined();
+  });
+
+  it('naming a project gets 403 while projects are off, and never reaches MLflow', async () => {
+    const response = await raw(`GET ${READ}?experiment_id=1 HTTP/1.1`, [`Authorization: Bearer ${token}`, 'X-MLFLOW-WORKSPACE: team-b']);
+    expect([response.status, response.upstream]).toEqual([403, null]);
+    expect(JSON.parse(response.body)).toMatchObject({ error_code: 'PERMISSION_DENIED', message: expect.stringContaining('projects are not enabled') });
+  });
+
+  it('underscore spellings never select a workspace: nginx drops them, the gate refuses them where nginx would not', async () => {
+    const response = await raw(`GET ${READ}?experiment_id=1 HTTP/1.1`, [`Authorization: Bearer ${token}`, 'X_MLFLOW_WORKSPACE: team-b']);
+    expect([200, 400]).toContain(response.status);
+    expect(response.upstream?.headers['x-mlflow-workspace']).toBeUndefined();
+    expect(Object.keys(response.upstream?.headers ?? {}).filter((key) => key.includes('workspace'))).toEqual([]);
+  });
+});
+
 describe('tokens', () => {
   it('two Authorization headers are refused (nginx 1.22 itself answers 400)', async () => {
     const response = await raw(`GET ${READ} HTTP/1.1`, [`Authorization: Bearer ${token}`, `Authorization: Bearer ${token}`]);
