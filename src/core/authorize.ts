@@ -12,7 +12,7 @@ import { unstrippableHeader } from './header-hygiene';
 import type { Permission } from './permissions';
 import { REFUSED } from './permissions';
 import type { ProjectAsk, WorkspaceOperation } from './projects';
-import { projectOfRequest, requestWorkspace, workspaceOperation } from './projects';
+import { isUnscoped, projectOfRequest, requestWorkspace, workspaceOperation } from './projects';
 import type { Refusal } from './refusals';
 import type { RouteIndex } from './route-matcher';
 import { matchRoute } from './route-matcher';
@@ -95,7 +95,7 @@ export function preflight(request: GateRequest, config: GateConfig, routes: Rout
   const workspace = requestWorkspace(request.headers);
   if (!workspace.ok) return { kind: 'refuse', refusal: workspace.refusal };
   const operation = workspaceOperation(request.method, route.rule);
-  const project = projectOfRequest(route.guard, operation, workspace, canonical.path);
+  const project = projectOfRequest(route.guard, operation, workspace, canonical.path, isUnscoped(request.method, route.rule));
   if (!project.ok) return { kind: 'refuse', refusal: project.refusal };
   const queryStart = request.target.indexOf('?');
   const artifactProblem = artifactPathProblem(route.rule, canonical.path, queryStart < 0 ? '' : request.target.slice(queryStart + 1), workspace.forwarded);

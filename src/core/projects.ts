@@ -100,6 +100,16 @@ export const WORKSPACE_RULES: { readonly [methodAndRule: string]: WorkspaceOpera
   'PATCH /3.0/mlflow/workspaces/<workspace_name>': 'update',
   'DELETE /3.0/mlflow/workspaces/<workspace_name>': 'delete',
 };
+/**
+ * Routes MLflow answers without resolving the request's workspace: the mlflow client asks `server-info` before
+ * its first call in a workspace, so a caller outside the project meets MLflow's usual refusal on that call.
+ */
+const UNSCOPED_RULES: readonly string[] = ['GET /3.0/mlflow/server-info'];
+
+export function isUnscoped(method: string, rule: string): boolean {
+  return UNSCOPED_RULES.indexOf(`${method} ${rule.replace(API_PREFIX, '')}`) >= 0;
+}
+
 /** The project scope a request to a named workspace needs. */
 const OPERATION_SCOPES: { readonly [operation: string]: Scope } = { read: 'read', update: 'write', delete: 'delete' };
 
@@ -125,10 +135,11 @@ function scopeOf(permission: Permission): Scope {
 /**
  * The project a request is authorized against. Requests to one workspace by name (get, update, delete) are about
  * that workspace, whatever workspace the request is in; they may name no other project in the header. Listing
- * and creating are answered by the gate (the list filtered, the creation registered), in no project.
+ * and creating are answered by the gate (the list filtered, the creation registered), in no project, and so are
+ * `unscoped` routes (isUnscoped).
  */
-export function projectOfRequest(permission: Permission, operation: WorkspaceOperation | null, header: WorkspaceHeader & { ok: true }, path: string): ProjectOfRequest {
-  if (operation === 'list' || operation === 'create') return { ok: true, ask: null };
+export function projectOfRequest(permission: Permission, operation: WorkspaceOperation | null, header: WorkspaceHeader & { ok: true }, path: string, unscoped: boolean): ProjectOfRequest {
+  if (operation === 'list' || operation === 'create' || unscoped) return { ok: true, ask: null };
   if (operation === null) return { ok: true, ask: header.project === null ? null : { project: header.project, scope: PROJECT_SCOPES[scopeOf(permission)] } };
   const named = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
   if (!isWorkspaceName(named)) return { ok: false, refusal: { kind: 'bad-request', detail: 'the path must name a workspace exactly' } };

@@ -6,6 +6,7 @@ import {
   filterWorkspaceList,
   grantedPairs,
   interpretProjectLookup,
+  isUnscoped,
   markedResource,
   nameAvailability,
   ownerTickets,
@@ -52,22 +53,28 @@ describe('projectOfRequest', () => {
   const inDefault = requestWorkspace([]) as never;
 
   it('asks the header project for the scope of the route permission', () => {
-    expect(projectOfRequest('runs#write', null, inProject, '/api/2.0/mlflow/runs/create')).toEqual({ ok: true, ask: { project: 'team-a', scope: 'project-write' } });
-    expect(projectOfRequest('runs#read', null, inDefault, '/api/2.0/mlflow/runs/get')).toEqual({ ok: true, ask: null });
+    expect(projectOfRequest('runs#write', null, inProject, '/api/2.0/mlflow/runs/create', false)).toEqual({ ok: true, ask: { project: 'team-a', scope: 'project-write' } });
+    expect(projectOfRequest('runs#read', null, inDefault, '/api/2.0/mlflow/runs/get', false)).toEqual({ ok: true, ask: null });
   });
 
   it('asks a named workspace for the scope of the operation, and keeps the header from naming another', () => {
     const path = '/api/3.0/mlflow/workspaces/team-a';
-    expect(projectOfRequest('server#read', 'delete', inDefault, path)).toEqual({ ok: true, ask: { project: 'team-a', scope: 'project-delete' } });
-    expect(projectOfRequest('server#delete', 'update', inProject, path)).toEqual({ ok: true, ask: { project: 'team-a', scope: 'project-write' } });
+    expect(projectOfRequest('server#read', 'delete', inDefault, path, false)).toEqual({ ok: true, ask: { project: 'team-a', scope: 'project-delete' } });
+    expect(projectOfRequest('server#delete', 'update', inProject, path, false)).toEqual({ ok: true, ask: { project: 'team-a', scope: 'project-write' } });
     const other = requestWorkspace([['X-MLFLOW-WORKSPACE', 'team-b']]) as never;
-    expect(projectOfRequest('server#read', 'read', other, path)).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
-    expect(projectOfRequest('server#read', 'delete', inDefault, '/api/3.0/mlflow/workspaces/default')).toMatchObject({ ok: false, refusal: { kind: 'forbidden' } });
-    expect(projectOfRequest('server#read', 'read', inDefault, '/api/3.0/mlflow/workspaces/Team')).toMatchObject({ ok: false });
+    expect(projectOfRequest('server#read', 'read', other, path, false)).toMatchObject({ ok: false, refusal: { kind: 'bad-request' } });
+    expect(projectOfRequest('server#read', 'delete', inDefault, '/api/3.0/mlflow/workspaces/default', false)).toMatchObject({ ok: false, refusal: { kind: 'forbidden' } });
+    expect(projectOfRequest('server#read', 'read', inDefault, '/api/3.0/mlflow/workspaces/Team', false)).toMatchObject({ ok: false });
+  });
+
+  it('leaves server-info out of projects: the mlflow client asks it before its first call in a workspace', () => {
+    expect(isUnscoped('GET', '/api/3.0/mlflow/server-info')).toBe(true);
+    expect(isUnscoped('GET', '/api/2.0/mlflow/experiments/get')).toBe(false);
+    expect(projectOfRequest('server#read', null, inProject, '/api/3.0/mlflow/server-info', true)).toEqual({ ok: true, ask: null });
   });
 
   it('leaves listing and creating to the gate', () => {
-    expect(projectOfRequest('server#read', 'list', inProject, '/api/3.0/mlflow/workspaces')).toEqual({ ok: true, ask: null });
+    expect(projectOfRequest('server#read', 'list', inProject, '/api/3.0/mlflow/workspaces', false)).toEqual({ ok: true, ask: null });
     expect(workspaceOperation('POST', '/ajax-api/3.0/mlflow/workspaces')).toBe('create');
     expect(workspaceOperation('GET', '/api/2.0/mlflow/runs/get')).toBeNull();
   });
