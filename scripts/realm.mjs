@@ -28,6 +28,16 @@ export const publicClient = client((c) => c.publicClient === true, 'public');
 export const resourceServer = client((c) => c.authorizationServicesEnabled === true, 'resource-server');
 export const serviceClient = client((c) => c.serviceAccountsEnabled === true && !c.authorizationServicesEnabled, 'service-account');
 
+// The realm role that creates projects (README, "Projects"), and the demo users who hold it.
+const PROJECT_CREATOR_ROLE = 'mlflow-project-creator';
+const creatorGroups = realm.groups.filter((group) => (group.realmRoles ?? []).includes(PROJECT_CREATOR_ROLE)).map((group) => group.path);
+const projectCreators = demoUsers
+  .filter((demo) => {
+    const user = realm.users.find((candidate) => candidate.username === demo.username);
+    return (user.realmRoles ?? []).includes(PROJECT_CREATOR_ROLE) || (user.groups ?? []).some((group) => creatorGroups.includes(group));
+  })
+  .map((demo) => demo.username);
+
 /** What stack.json tells about the realm: its name, the clients to ask for tokens with, the demo users. */
 export const realmAccess = {
   realm: realm.realm,
@@ -37,4 +47,5 @@ export const realmAccess = {
     service: { id: serviceClient.clientId, secret: serviceClient.secret },
   },
   users: demoUsers,
+  projects: { creatorRole: PROJECT_CREATOR_ROLE, creators: projectCreators },
 };

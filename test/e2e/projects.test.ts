@@ -91,6 +91,7 @@ describe('a project', () => {
   let runId = '';
 
   it('is created by holders of the project-creator role only, with a name MLflow accepts', async () => {
+    expect(stack.projects.creators).toEqual(expect.arrayContaining([person('editor').username, person('admin').username]));
     expect((await call(token('viewer'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: `viewer-${suffix}` } })).status).toBe(403);
     expect((await call(token('service'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: `service-${suffix}` } })).status).toBe(403);
     expect((await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: `Team_${suffix}` } })).status).toBe(400);

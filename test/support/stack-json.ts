@@ -6,4 +6,6 @@ export interface StackJson {
   mlflow: string;
   clients: { public: string; resourceServer: string; service: { id: string; secret: string } };
   users: { username: string; password: string; role: 'admin' | 'editor' | 'viewer' | 'none' }[];
+  /** Who may create projects (README, "Projects"). */
+  projects: { creatorRole: string; creators: string[] };
 }
