@@ -89,18 +89,6 @@ function framedHandler(
   };
 }
 
-/** A `js_set` handler: an exception is logged and yields an empty value, which the conf treats as unusable. */
-export function variable(run: (r: NginxHTTPRequest) => string): (r: NginxHTTPRequest) => string {
-  return function framedVariable(r: NginxHTTPRequest): string {
-    try {
-      return run(r);
-    } catch (e) {
-      r.error(`mlflow-uma-gate: exception while evaluating a variable: ${e}`);
-      return '';
-    }
-  };
-}
-
 /** Every Authorization header value the client sent, as a list (a repeated header is refused, never merged). */
 export function authorizationHeaders(r: NginxHTTPRequest): string[] {
   return r.rawHeadersIn.filter((header) => String(header[0]).toLowerCase() === 'authorization').map((header) => String(header[1]));

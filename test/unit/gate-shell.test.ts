@@ -149,15 +149,6 @@ describe('the handler frame', () => {
     expect(r.return).toHaveBeenCalledWith(200, JSON.stringify({ issuer, client_id: 'mlflow-cli' }));
     expect(r.headersOut['X-Request-Id']).toBe('f00d');
   });
-
-  it('yields an empty variable instead of throwing in js_set handlers', () => {
-    const r = fakeRequest('/x', async () => ({ status: 200, responseText: '{}' }));
-    r.variables.mlflow_gate_issuer = 'https://sso.example/realms/mlflow';
-    expect(gate.issuerHost(r as unknown as NginxHTTPRequest)).toBe('sso.example');
-    expect(gate.issuerPath(r as unknown as NginxHTTPRequest)).toBe('/realms/mlflow');
-    r.variables.mlflow_gate_issuer = 'nonsense';
-    expect(gate.issuerHost(r as unknown as NginxHTTPRequest)).toBe('');
-  });
 });
 
 describe('handlers', () => {
