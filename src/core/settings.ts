@@ -5,7 +5,7 @@
  * (./config.ts), the template defaults (scripts/nginx.mjs, nginx/template-defaults.env) and the README's
  * configuration tables (npm run docs:settings) are derived from these descriptors.
  *
- * njs 0.7.9 evaluates the bundle's top level on every request, so the bundle holds only the descriptors the gate
+ * njs 0.7.9 evaluates a bundle's top level on every request, so the bundles hold only the descriptors the gate
  * reads: nothing the gate runs refers to NGINX_SETTINGS or allSettings, and esbuild leaves them out.
  */
 
@@ -247,7 +247,7 @@ export const NGINX_SETTINGS = {
     default: null,
     givenBy: 'installation',
     kind: 'directory',
-    meaning: 'Holds `mlflow-uma-gate.js` and `mlflow-uma-gate-routes.json` (`js_path`, `js_preload_object`).',
+    meaning: 'Holds the bundles `mlflow-uma-gate*.js` and `mlflow-uma-gate-routes.json` (`js_path`, `js_preload_object`).',
   },
   conf_dir: {
     default: null,
