@@ -1,21 +1,21 @@
-// Builds the njs bundle dist/mlflow-uma-gate.js and fails, naming the construct, on anything that Debian's
-// njs 0.7.9 cannot run (see the "njs compatibility" section of README.md). Three layers:
+// Builds the njs bundles dist/mlflow-uma-gate*.js (scripts/bundles.mjs) and fails, naming the construct, on anything
+// that Debian's njs 0.7.9 cannot run (see the "njs compatibility" section of README.md). Three layers:
 //  1. esbuild `supported`: syntax njs lacks is a hard error (or lowered where esbuild can do it safely);
-//  2. a TypeScript-AST scan of the bundle for built-ins and regex flags that parse but fail at run time;
-//  3. if the njs CLI is installed, it must load the bundle and find a default export object.
+//  2. a TypeScript-AST scan of each bundle for built-ins and regex flags that parse but fail at run time;
+//  3. if the njs CLI is installed, it must load every bundle and find the handlers nginx/*.conf takes from it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import ts from 'typescript';
 import { importTypeScript } from './scripts/typescript.mjs';
-import { confHandlerNames } from './scripts/conf-handlers.mjs';
+import { confBundleHandlers, njsBundles } from './scripts/bundles.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const outfile = join(root, 'dist', 'mlflow-uma-gate.js');
-const routesFile = join(root, 'dist', 'mlflow-uma-gate-routes.json');
+const distDir = join(root, 'dist');
+const routesFile = join(distDir, 'mlflow-uma-gate-routes.json');
 
 // Syntax the njs engine rejects (0.7.9 and later): a hard build error, never a silent lowering.
 const UNSUPPORTED_SYNTAX = [
@@ -91,6 +91,20 @@ function scanForNjsGaps(code, file) {
   return problems;
 }
 
+/**
+ * Top-level variables of a bundle set by a call, other than the handlers it exports: a handler kept for want of
+ * its `@__PURE__` annotation (src/njs/frame.ts), which every request of the bundle's locations would evaluate.
+ */
+function unexportedCalls(code, file, handlers) {
+  const source = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  return source.statements
+    .filter(ts.isVariableStatement)
+    .flatMap((statement) => [...statement.declarationList.declarations])
+    .filter((declaration) => declaration.initializer !== undefined && ts.isCallExpression(declaration.initializer))
+    .map((declaration) => declaration.name.getText(source))
+    .filter((name) => !handlers.includes(name));
+}
+
 // njs 0.7.9 only understands `export default x;`, not esbuild's `export { x as default };`.
 function njsDefaultExport(code) {
   const esbuildExport = /\nexport\s*\{\s*([\w$]+) as default\s*\};\s*$/;
@@ -99,8 +113,11 @@ function njsDefaultExport(code) {
   return `${code.slice(0, found.index)}\nexport default ${found[1]};\n`;
 }
 
-/** Loads the bundle's code in the njs CLI before it is written to dist/, so a bundle njs rejects never lands. */
-function loadInNjsCli(code) {
+/**
+ * Loads every bundle's code in the njs CLI before any is written to dist/, so a bundle njs rejects never lands,
+ * and checks that each exports exactly the handlers nginx/*.conf takes from it.
+ */
+function loadInNjsCli(bundles, conf) {
   const njsCli = spawnSync('njs', ['-v'], { encoding: 'utf8' });
   if (njsCli.error) {
     console.warn('build: njs CLI not installed; skipping the load check (npm test installs it)');
@@ -110,20 +127,24 @@ function loadInNjsCli(code) {
   let exported;
   try {
     const probe = join(probeDir, 'probe.js');
-    writeFileSync(join(probeDir, basename(outfile)), code);
-    // Prints the exported handler names, which must be exactly those nginx/*.conf names.
-    writeFileSync(probe, `import gate from '${basename(outfile)}';\nconsole.log(JSON.stringify(Object.keys(gate).sort()));\n`);
+    bundles.forEach((bundle) => writeFileSync(join(probeDir, bundle.file), bundle.code));
+    // Prints each bundle's exported handler names.
+    const imports = bundles.map((bundle, i) => `import bundle${i} from '${bundle.file}';\n`).join('');
+    const names = bundles.map((bundle, i) => `${JSON.stringify(bundle.file)}: Object.keys(bundle${i}).sort()`).join(', ');
+    writeFileSync(probe, `${imports}console.log(JSON.stringify({ ${names} }));\n`);
     exported = JSON.parse(execFileSync('njs', ['-p', probeDir, probe], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, encoding: 'utf8' }));
   } catch (error) {
-    throw new Error(`build: the njs CLI cannot load the bundle:\n${error.stderr ?? error.message}`);
+    throw new Error(`build: the njs CLI cannot load the bundles:\n${error.stderr ?? error.message}`);
   } finally {
     rmSync(probeDir, { recursive: true, force: true });
   }
-  const named = confHandlerNames(join(root, 'nginx'));
-  if (JSON.stringify(exported) !== JSON.stringify(named)) {
-    throw new Error(`build: the bundle exports ${exported.join(', ')}, but nginx/*.conf names ${named.join(', ')}`);
+  for (const bundle of bundles) {
+    const named = conf[bundle.file];
+    if (JSON.stringify(exported[bundle.file]) !== JSON.stringify(named)) {
+      throw new Error(`build: ${bundle.file} exports ${exported[bundle.file].join(', ')}, but nginx/*.conf takes ${named.join(', ')} from it`);
+    }
   }
-  console.log(`build: njs ${njsCli.stdout.trim()} loads the bundle, which exports the ${named.length} handlers nginx/*.conf names`);
+  console.log(`build: njs ${njsCli.stdout.trim()} loads the ${bundles.length} bundles, each exporting the handlers nginx/*.conf takes from it`);
 }
 
 /** The route index as JSON, for nginx's `js_preload_object` (see src/core/route-matcher.ts for why). */
@@ -132,9 +153,9 @@ async function routeIndexJson() {
   return `${JSON.stringify(MLFLOW_ROUTES)}\n`;
 }
 
-async function build() {
+async function bundle(entry, file) {
   const result = await esbuild.build({
-    entryPoints: [join(root, 'src', 'njs', 'handlers.ts')],
+    entryPoints: [entry],
     bundle: true,
     // njs built-in modules, resolved by njs at load time.
     external: ['crypto'],
@@ -151,16 +172,33 @@ async function build() {
     logLevel: 'silent',
   });
   const code = njsDefaultExport(result.outputFiles[0].text);
-  const problems = scanForNjsGaps(code, 'dist/mlflow-uma-gate.js');
+  const problems = scanForNjsGaps(code, `dist/${file}`);
   if (problems.length > 0) throw new Error(`build: constructs njs 0.7.9 cannot run:\n  ${problems.join('\n  ')}`);
-  loadInNjsCli(code);
+  return code;
+}
+
+async function build() {
+  const conf = confBundleHandlers(join(root, 'nginx'));
+  const bundles = [];
+  for (const { entry, file } of njsBundles(root)) {
+    if (conf[file] === undefined) throw new Error(`build: nginx/*.conf imports no ${file} (src/njs/bundles/ has its entry)`);
+    const code = await bundle(entry, file);
+    const kept = unexportedCalls(code, file, conf[file]);
+    if (kept.length > 0) throw new Error(`build: dist/${file} evaluates ${kept.join(', ')} on every request without exporting it (see src/njs/frame.ts)`);
+    bundles.push({ file, code });
+  }
+  const unbuilt = Object.keys(conf).filter((file) => !bundles.some((built) => built.file === file));
+  if (unbuilt.length > 0) throw new Error(`build: nginx/*.conf imports ${unbuilt.join(', ')}, which src/njs/bundles/ has no entry for`);
+  loadInNjsCli(bundles, conf);
   const routes = await routeIndexJson();
   // dist/ itself stays in place: a running docker compose stack bind-mounts it.
-  mkdirSync(dirname(outfile), { recursive: true });
-  writeFileSync(outfile, code);
+  mkdirSync(distDir, { recursive: true });
   writeFileSync(routesFile, routes);
   console.log(`build: wrote ${routesFile} (${routes.length} bytes)`);
-  console.log(`build: wrote ${outfile} (${readFileSync(outfile).length} bytes)`);
+  for (const { file, code } of bundles) {
+    writeFileSync(join(distDir, file), code);
+    console.log(`build: wrote ${join(distDir, file)} (${readFileSync(join(distDir, file)).length} bytes)`);
+  }
 }
 
 build().catch((error) => {

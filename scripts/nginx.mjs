@@ -13,7 +13,7 @@ export const confDir = join(projectRoot, 'nginx');
 
 /**
  * Values for nginx/nginx.conf.template that need no caller: the settings' defaults (src/core/settings.ts) and
- * where this checkout keeps the bundle and the snippets.
+ * where this checkout keeps the bundles and the snippets.
  */
 async function nginxTemplateDefaults() {
   const { templateDefaults } = await importTypeScript(join(projectRoot, 'src', 'core', 'settings.ts'));

@@ -17,7 +17,7 @@ export interface AuditRecord {
   permission: string;
   /** `allow`, `deny` (Keycloak said no) or `refuse` (the gate refused: see reason). */
   decision: 'allow' | 'deny' | 'refuse';
-  /** The refusal kind (REFUSALS in refusals.ts) for deny and refuse. */
+  /** The refusal kind (refusalTable in refusals.ts) for deny and refuse. */
   reason: string;
   /** nginx's cache status of the decision: HIT, MISS, EXPIRED, BYPASS; empty when Keycloak was not asked. */
   cache: string;

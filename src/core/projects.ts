@@ -65,19 +65,18 @@ function badRequest(detail: string): WorkspaceHeader {
   return { ok: false, refusal: { kind: 'bad-request', detail } };
 }
 
-const CANONICAL_HEADER = WORKSPACE_HEADER.toLowerCase();
-
 /**
  * The request's workspace, from its headers as sent. MLflow takes the first of several headers, trims the value
  * and ignores other spellings, while a proxy in between may pass on any of them: anything but exactly one
  * well-formed header is refused, never interpreted.
  */
 export function requestWorkspace(headers: readonly (readonly [string, string])[]): WorkspaceHeader {
+  const canonical = WORKSPACE_HEADER.toLowerCase();
   let value: string | null = null;
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i][0].toLowerCase();
-    if (name !== CANONICAL_HEADER) {
-      if (name.split('_').join('-') === CANONICAL_HEADER) return badRequest(`header ${headers[i][0]} is not accepted: spell it ${WORKSPACE_HEADER}`);
+    if (name !== canonical) {
+      if (name.split('_').join('-') === canonical) return badRequest(`header ${headers[i][0]} is not accepted: spell it ${WORKSPACE_HEADER}`);
       continue;
     }
     if (value !== null) return badRequest(`more than one ${WORKSPACE_HEADER} header`);

@@ -5,7 +5,7 @@
  * (./config.ts), the template defaults (scripts/nginx.mjs, nginx/template-defaults.env) and the README's
  * configuration tables (npm run docs:settings) are derived from these descriptors.
  *
- * njs 0.7.9 evaluates the bundle's top level on every request, so the bundle holds only the descriptors the gate
+ * njs 0.7.9 evaluates a bundle's top level on every request, so the bundles hold only the descriptors the gate
  * reads: nothing the gate runs refers to NGINX_SETTINGS or allSettings, and esbuild leaves them out.
  */
 
@@ -42,19 +42,19 @@ export type GateSetting = Setting<GateKind> & {
 export interface Issuer {
   /** The issuer as tokens carry it in `iss`. */
   readonly url: string;
-  /** `host[:port]`: the Host header Keycloak is asked with. */
-  readonly host: string;
-  /** The realm's path on Keycloak, e.g. `/realms/mlflow`. */
-  readonly path: string;
   readonly realm: string;
 }
 
-// The realm's issuer URL: `<scheme>://<host[:port]>[/<relative path>]/realms/<realm>`.
-const ISSUER_URL = /^https?:\/\/([^/?#@]+)((?:\/[^/?#]+)*\/realms\/([^/?#]+))$/;
+/**
+ * The realm's issuer URL: `<scheme>://<host[:port]>[/<relative path>]/realms/<realm>`. nginx takes the Host
+ * Keycloak is asked with ($1) and the realm's path on Keycloak ($2) from it with the same pattern
+ * (nginx/mlflow-uma-gate.http.conf).
+ */
+export const ISSUER_URL = /^https?:\/\/([^/?#@]+)((?:\/[^/?#]+)*\/realms\/([^/?#]+))$/;
 
 export function parseIssuer(issuer: string): Issuer | null {
   const parts = ISSUER_URL.exec(issuer);
-  return parts === null ? null : { url: issuer, host: parts[1], path: parts[2], realm: decodeURIComponent(parts[3]) };
+  return parts === null ? null : { url: issuer, realm: decodeURIComponent(parts[3]) };
 }
 
 const SECONDS_PER_UNIT: { [unit: string]: number } = { '': 1, s: 1, m: 60, h: 3600 };
@@ -258,7 +258,7 @@ export const NGINX_SETTINGS = {
     default: null,
     givenBy: 'installation',
     kind: 'directory',
-    meaning: 'Holds `mlflow-uma-gate.js` and `mlflow-uma-gate-routes.json` (`js_path`, `js_preload_object`).',
+    meaning: 'Holds the bundles `mlflow-uma-gate*.js` and `mlflow-uma-gate-routes.json` (`js_path`, `js_preload_object`).',
   },
   conf_dir: {
     default: null,

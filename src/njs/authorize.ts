@@ -106,4 +106,4 @@ async function decide(frame: Frame): Promise<void> {
 }
 
 /** Any exception is a 500 refusal (the frame): the request is never proxied. */
-export const authorize = handler(decide, signal);
+export const authorize = /* @__PURE__ */ handler(decide, signal);

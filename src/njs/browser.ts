@@ -81,7 +81,7 @@ export async function startLogin(frame: Frame, sessionKey: string): Promise<{ re
 }
 
 /** The login callback: checks state, PKCE and nonce, and turns the code into the session cookie. */
-export const callback = handler(async (frame) => {
+export const callback = /* @__PURE__ */ handler(async (frame) => {
   const r = frame.r;
   const sessionKey = frame.config.sessionKey;
   if (sessionKey === null) {
@@ -109,7 +109,7 @@ export const callback = handler(async (frame) => {
 }, respond);
 
 /** Ends the browser session at the gate and at Keycloak, then starts over at MLflow's front page. */
-export const logout = handler(async (frame) => {
+export const logout = /* @__PURE__ */ handler(async (frame) => {
   const session = await openSession(frame, Math.floor(Date.now() / 1000));
   if (session !== null && session.grant === 'refresh_token') {
     const body = `client_id=${encodeURIComponent(session.clientId)}&refresh_token=${encodeURIComponent(session.refreshToken)}`;

@@ -42,6 +42,10 @@ function refuseWith(r: NginxHTTPRequest, channel: RefusalChannel, basics: FrameB
   channel(r, renderRefusal(refusal, bearerRealm, basics.requestId), refusal, basics);
 }
 
+// Every handler is defined as `export const x = /* @__PURE__ */ handler(…)`: the annotation tells esbuild that the
+// call has no side effect, so a bundle leaves out each handler it does not export (njs 0.7.9 evaluates a bundle's
+// whole top level on every request; the build fails on a handler a bundle keeps without exporting it).
+
 /** Wraps a handler of the gate's server in the frame; `channel` is how its refusals travel. */
 export function handler(run: (frame: Frame) => Promise<void> | void, channel: RefusalChannel): (r: NginxHTTPRequest) => Promise<void> {
   return framedHandler(run, channel, (r) => String(r.variables.request_id));
@@ -85,18 +89,6 @@ function framedHandler(
     } catch (e) {
       r.error(`mlflow-uma-gate: exception in ${r.uri}: ${e}`);
       frame.refuse({ kind: 'internal', detail: 'exception, see the NGINX error log' });
-    }
-  };
-}
-
-/** A `js_set` handler: an exception is logged and yields an empty value, which the conf treats as unusable. */
-export function variable(run: (r: NginxHTTPRequest) => string): (r: NginxHTTPRequest) => string {
-  return function framedVariable(r: NginxHTTPRequest): string {
-    try {
-      return run(r);
-    } catch (e) {
-      r.error(`mlflow-uma-gate: exception while evaluating a variable: ${e}`);
-      return '';
     }
   };
 }

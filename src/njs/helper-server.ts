@@ -18,7 +18,7 @@ function requestBody(r: NginxHTTPRequest): string {
  * Asks Keycloak's token endpoint once and answers with the tokens sealed under the credential, and with how
  * long nginx may cache that answer (X-Accel-Expires). Failures are never cached.
  */
-export const exchange = helperHandler(async (frame) => {
+export const exchange = /* @__PURE__ */ helperHandler(async (frame) => {
   const body = requestBody(frame.r);
   const reply = await postToKeycloak(frame, KEYCLOAK_LOCATIONS.token, body);
   const exchanged = interpretTokenResponse(reply.status, reply.body);
@@ -36,7 +36,7 @@ export const exchange = helperHandler(async (frame) => {
  * An allowed request whose JSON body names its user: sets or checks `mlflow.user` (src/core/attribution.ts)
  * with the user the gate verified, then proxies to MLflow.
  */
-export const attribute = helperHandler(async (frame) => {
+export const attribute = /* @__PURE__ */ helperHandler(async (frame) => {
   const r = frame.r;
   const target = attributedTarget(String(r.variables.request_uri));
   const username = decodeURIComponent(String(r.headersIn['X-Mlflow-Gate-User'] || ''));

@@ -4,7 +4,7 @@ import { authorizationHeaders, handler, JSON_HEADERS, respond, send } from './fr
 import { askPermissions, discoveryStatus, resolveCaller } from './keycloak';
 
 /** The gate's own health: 200 when Keycloak answers, 503 otherwise. Needs no token. */
-export const health = handler(async (frame) => {
+export const health = /* @__PURE__ */ handler(async (frame) => {
   const status = await discoveryStatus(frame);
   const reachable = status === 200;
   const body = JSON.stringify({
@@ -16,12 +16,12 @@ export const health = handler(async (frame) => {
 }, respond);
 
 /** Where `mlflow-uma-gate login` signs people in: the realm and the public client. Needs no token. */
-export const loginSettings = handler((frame) => {
+export const loginSettings = /* @__PURE__ */ handler((frame) => {
   send(frame, 200, JSON_HEADERS, JSON.stringify({ issuer: frame.config.tokenPolicy.issuer, client_id: frame.config.loginClient, resource_server: frame.config.resourceServer }));
 }, respond);
 
 /** The caller's name and what the realm lets them do on MLflow: `mlflow-uma-gate whoami`. */
-export const whoami = handler(async (frame) => {
+export const whoami = /* @__PURE__ */ handler(async (frame) => {
   const nowSeconds = Math.floor(Date.now() / 1000);
   const caller = identifyCaller(authorizationHeaders(frame.r), frame.config.tokenPolicy, nowSeconds);
   if (!caller.ok) {

@@ -1,9 +1,8 @@
 /**
  * The gate's calls to Keycloak, all through internal locations of nginx/mlflow-uma-gate.locations.conf (nginx's
- * upstream keepalive, timeouts and cache), and the `js_set` values those locations are addressed with.
+ * upstream keepalive, timeouts and cache).
  */
 import type { Caller } from '../core/authorize';
-import { parseIssuer } from '../core/config';
 import type { Credential } from '../core/credentials';
 import {
   exchangeCacheKey,
@@ -20,7 +19,6 @@ import type { Refusal } from '../core/refusals';
 import type { AccessTokenClaims } from '../core/token';
 import { checkBearerToken } from '../core/token';
 import type { Frame } from './frame';
-import { gateVariable, variable } from './frame';
 import { sha256Hex, unseal } from './sealing';
 
 export const KEYCLOAK_LOCATIONS = {
@@ -131,14 +129,3 @@ export async function discoveryStatus(frame: Frame): Promise<number> {
   const reply = await frame.r.subrequest(KEYCLOAK_LOCATIONS.discovery, { method: 'GET' });
   return reply.status;
 }
-
-/** `js_set` values derived from `$mlflow_gate_issuer`; an unusable issuer yields '', which makes those locations fail (503). */
-export const issuerHost = variable((r) => {
-  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
-  return issuer === null ? '' : issuer.host;
-});
-
-export const issuerPath = variable((r) => {
-  const issuer = parseIssuer(gateVariable(r, 'issuer') || '');
-  return issuer === null ? '' : issuer.path;
-});

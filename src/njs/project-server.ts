@@ -73,7 +73,7 @@ async function lookupProject(frame: Frame, workspace: string, fresh: boolean): P
 }
 
 /** Behind the lookup cache: the protection API's listing of the resources named like the project. */
-export const projectLookup = helperHandler(async (frame) => {
+export const projectLookup = /* @__PURE__ */ helperHandler(async (frame) => {
   const workspace = decodeURIComponent(String(frame.r.args.workspace || ''));
   if (!isWorkspaceName(workspace)) return frame.refuse({ kind: 'internal', detail: 'a project lookup without a workspace' });
   const pat = await resourceServerToken(frame);
@@ -85,7 +85,7 @@ export const projectLookup = helperHandler(async (frame) => {
 });
 
 /** Behind the project decision cache: Keycloak's answer for (token, permission, project scope), as a decision. */
-export const projectDecision = helperHandler(async (frame) => {
+export const projectDecision = /* @__PURE__ */ helperHandler(async (frame) => {
   const r = frame.r;
   const project = decodeURIComponent(String(r.args.project || ''));
   const permission = decodeURIComponent(String(r.args.permission || '')) as Permission;
@@ -274,7 +274,7 @@ async function deleteProject(frame: Frame, path: string, workspace: string): Pro
  * The workspace routes the gate answers itself, arriving from the gate's server once authorized (listing: server
  * read; creating: projects#create; deleting: the project's delete scope).
  */
-export const projects = helperHandler(async (frame) => {
+export const projects = /* @__PURE__ */ helperHandler(async (frame) => {
   const r = frame.r;
   const uri = String(r.variables.uri);
   const path = uri.indexOf(`${PROJECTS_LOCATION}/`) === 0 ? uri.slice(PROJECTS_LOCATION.length) : '';

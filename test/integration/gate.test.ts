@@ -67,6 +67,16 @@ describe('what reaches MLflow', () => {
     expect(echoed.headers.authorization).toBeUndefined();
   });
 
+  it('answers an attributed request with all MLflow answered, also beyond nginx\'s default subrequest buffer', async () => {
+    // The recording upstream answers with the request's headers, as MLflow answers runs/create with its tags.
+    const padding = 'x'.repeat(10_000);
+    const response = await throughGate('POST', '/api/2.0/mlflow/runs/create', { ...bearer('editor'), 'x-padding': padding });
+    expect(response.status).toBe(200);
+    const echoed = JSON.parse(response.body);
+    expect(echoed.target).toBe('/api/2.0/mlflow/runs/create');
+    expect(echoed.headers['x-padding']).toBe(padding);
+  });
+
   it('authorizes HEAD as GET', async () => {
     expect((await throughGate('HEAD', '/api/2.0/mlflow/experiments/get', bearer('viewer'))).status).toBe(200);
     expect((await throughGate('HEAD', '/api/2.0/mlflow/experiments/get', bearer('none'))).status).toBe(403);

@@ -1,17 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { confDir } from '../../scripts/nginx.mjs';
 import { parseIssuer, readConfig } from '../../src/core/config';
+import { ISSUER_URL } from '../../src/core/settings';
 
 describe('parseIssuer', () => {
-  it('splits a realm URL into Host, realm path and realm', () => {
+  it('takes the realm from a realm URL', () => {
     const issuer = 'https://sso.example.com/realms/mlflow';
-    expect(parseIssuer(issuer)).toEqual({ url: issuer, host: 'sso.example.com', path: '/realms/mlflow', realm: 'mlflow' });
-    expect(parseIssuer('http://127.0.0.1:8080/auth/realms/ml')).toMatchObject({ host: '127.0.0.1:8080', path: '/auth/realms/ml', realm: 'ml' });
+    expect(parseIssuer(issuer)).toEqual({ url: issuer, realm: 'mlflow' });
+    expect(parseIssuer('http://127.0.0.1:8080/auth/realms/m%20l')).toMatchObject({ realm: 'm l' });
   });
 
   it.each(['', 'sso.example.com/realms/mlflow', 'https://sso.example.com/', 'https://sso.example.com/realms/', 'https://u@sso/realms/x', 'https://sso/realms/x?y'])(
     'rejects %j',
     (issuer) => expect(parseIssuer(issuer)).toBeNull(),
   );
+});
+
+describe("nginx's Host and realm path for the Keycloak locations", () => {
+  const httpConf = readFileSync(join(confDir, 'mlflow-uma-gate.http.conf'), 'utf8');
+  /** The pattern and the value of `map $mlflow_gate_issuer $<variable>`, as a regular expression and a capture. */
+  function issuerMap(variable: string): { pattern: RegExp; capture: number } {
+    const found = new RegExp(`map \\$mlflow_gate_issuer \\$${variable} \\{\\s*"~([^"]+)" \\$(\\d);\\s*default "";\\s*\\}`).exec(httpConf);
+    if (found === null) throw new Error(`no map for $${variable}`);
+    return { pattern: new RegExp(found[1]), capture: Number(found[2]) };
+  }
+  const derived = (variable: string, issuer: string) => {
+    const { pattern, capture } = issuerMap(variable);
+    return pattern.exec(issuer)?.[capture] ?? '';
+  };
+
+  it('uses the pattern the gate checks issuers with', () => {
+    expect(issuerMap('mlflow_gate_issuer_host').pattern.source).toBe(ISSUER_URL.source);
+    expect(issuerMap('mlflow_gate_issuer_path').pattern.source).toBe(ISSUER_URL.source);
+  });
+
+  it('splits a realm URL into the Host and the realm path, and yields nothing for one the gate refuses', () => {
+    expect(derived('mlflow_gate_issuer_host', 'https://sso.example.com/realms/mlflow')).toBe('sso.example.com');
+    expect(derived('mlflow_gate_issuer_path', 'https://sso.example.com/realms/mlflow')).toBe('/realms/mlflow');
+    expect(derived('mlflow_gate_issuer_host', 'http://127.0.0.1:8080/auth/realms/ml')).toBe('127.0.0.1:8080');
+    expect(derived('mlflow_gate_issuer_path', 'http://127.0.0.1:8080/auth/realms/ml')).toBe('/auth/realms/ml');
+    expect(derived('mlflow_gate_issuer_path', 'https://u@sso/realms/x')).toBe('');
+  });
 });
 
 describe('readConfig', () => {

@@ -2,15 +2,19 @@
 /**
  * The njs shell with a fake njs request object: what it hands nginx for an allowed request, a refusal, and
  * an exception (which must become a 500 refusal, so the request is never proxied); the handler frame around
- * every handler; and the handler list nginx/*.conf names.
+ * every handler; and the handlers each bundle exports, which nginx/*.conf takes from it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { projectRoot } from '../../scripts/nginx.mjs';
+import { confDir, projectRoot } from '../../scripts/nginx.mjs';
 import { MLFLOW_ROUTES } from '../../src/core/mlflow-routes';
-import { confHandlerNames } from '../../scripts/conf-handlers.mjs';
-import gate from '../../src/njs/handlers';
+import { confBundleHandlers, njsBundles } from '../../scripts/bundles.mjs';
+import gateAuthorize from '../../src/njs/bundles/mlflow-uma-gate-authorize';
+import gateHelper from '../../src/njs/bundles/mlflow-uma-gate-helper';
+import gatePages from '../../src/njs/bundles/mlflow-uma-gate';
+
+const gate = { ...gateAuthorize, ...gateHelper, ...gatePages };
 
 /** Like nginx's js_preload_object: parsed JSON, frozen, and without prototype chains. */
 function preloaded(value: unknown): unknown {
@@ -149,19 +153,12 @@ describe('the handler frame', () => {
     expect(r.return).toHaveBeenCalledWith(200, JSON.stringify({ issuer, client_id: 'mlflow-cli', resource_server: 'mlflow-gate' }));
     expect(r.headersOut['X-Request-Id']).toBe('f00d');
   });
-
-  it('yields an empty variable instead of throwing in js_set handlers', () => {
-    const r = fakeRequest('/x', async () => ({ status: 200, responseText: '{}' }));
-    r.variables.mlflow_gate_issuer = 'https://sso.example/realms/mlflow';
-    expect(gate.issuerHost(r as unknown as NginxHTTPRequest)).toBe('sso.example');
-    expect(gate.issuerPath(r as unknown as NginxHTTPRequest)).toBe('/realms/mlflow');
-    r.variables.mlflow_gate_issuer = 'nonsense';
-    expect(gate.issuerHost(r as unknown as NginxHTTPRequest)).toBe('');
-  });
 });
 
-describe('handlers', () => {
-  it('are exactly those nginx/*.conf names', () => {
-    expect(Object.keys(gate).sort()).toEqual(confHandlerNames(join(projectRoot, 'nginx')));
+describe('bundles', () => {
+  it('export exactly the handlers nginx/*.conf takes from each', async () => {
+    const exported: Record<string, string[]> = {};
+    for (const { file, entry } of njsBundles(projectRoot)) exported[file] = Object.keys((await import(entry)).default).sort();
+    expect(exported).toEqual(confBundleHandlers(confDir));
   });
 });

@@ -1,7 +1,8 @@
 /**
  * nginx's buffers on the paths a token travels, against the largest token the gate accepts by default
  * ($mlflow_gate_max_token_bytes): what nginx must hold for such a token to reach the gate, and every answer
- * carrying it to be read in memory. A smaller buffer fails only for people in many groups, so it is checked here.
+ * carrying it to be read in memory. A smaller buffer fails only for people in many groups, so it is checked here;
+ * and so is the buffer of MLflow's answers to attributed requests, which fails only for large ones.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,6 +84,15 @@ describe('nginx buffers on the paths of large tokens', () => {
     expect(bytes(directive(exchange, 'client_max_body_size')[0])).toBeGreaterThanOrEqual(TOKEN_REQUEST_BYTES);
     // njs 0.7.9 cannot read a body nginx wrote to a file.
     expect(bytes(directive(exchange, 'client_body_buffer_size')[0])).toBeGreaterThanOrEqual(TOKEN_REQUEST_BYTES);
+  });
+});
+
+describe('nginx buffers of attribution', () => {
+  it("read MLflow's answer in memory at the helper server: it repeats what the attributed request created", () => {
+    const helper = locations(helperConf);
+    const accepted = bytes(directive(helper.get('/_mlflow_gate/attribute/')!, 'client_max_body_size')[0]);
+    // MLflow's pretty-printed answer to runs/create is up to 2.5 times the body's size (many small tags).
+    expect(bytes(directive(helper.get('/_mlflow_gate/mlflow/')!, 'subrequest_output_buffer_size')[0])).toBeGreaterThanOrEqual(2.5 * accepted);
   });
 });
 

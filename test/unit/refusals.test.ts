@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REFUSALS, renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../../src/core/refusals';
+import { refusalTable, renderRefusal, SIGNALLED_REFUSAL_HEADERS } from '../../src/core/refusals';
 import type { Refusal, RefusalKind } from '../../src/core/refusals';
 import { projectRoot } from '../../scripts/nginx.mjs';
+
+const REFUSALS = refusalTable();
 
 describe('renderRefusal', () => {
   it('renders every refusal as an MLflow error body', () => {

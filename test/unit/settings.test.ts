@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { README } from '../../scripts/docs.mjs';
-import { bundleDir, confDir } from '../../scripts/nginx.mjs';
+import { njsBundles } from '../../scripts/bundles.mjs';
+import { bundleDir, confDir, projectRoot } from '../../scripts/nginx.mjs';
 import { allSettings, GATE_SETTINGS, parseValue, templatePlaceholder, VARIABLE_PREFIX } from '../../src/core/settings';
 
 const template = readFileSync(join(confDir, 'nginx.conf.template'), 'utf8');
@@ -83,10 +84,13 @@ describe('src/core/settings.ts', () => {
     }
   });
 
-  it("stays out of the bundle with nginx's own settings (njs runs the module's top level on every request)", () => {
-    const bundle = readFileSync(join(bundleDir, 'mlflow-uma-gate.js'), 'utf8');
-    const nginxOnly = settings.filter((setting) => !setting.gate);
-    expect(nginxOnly.filter((setting) => bundle.includes(setting.meaning))).toEqual([]);
-    expect(settings.filter((setting) => setting.gate && !bundle.includes(setting.meaning)).map((setting) => setting.name)).toEqual([]);
-  });
+  it.each(njsBundles(projectRoot).map((bundle) => bundle.file))(
+    "stays out of %s with nginx's own settings (njs runs the module's top level on every request)",
+    (file) => {
+      const bundle = readFileSync(join(bundleDir, file), 'utf8');
+      const nginxOnly = settings.filter((setting) => !setting.gate);
+      expect(nginxOnly.filter((setting) => bundle.includes(setting.meaning))).toEqual([]);
+      expect(settings.filter((setting) => setting.gate && !bundle.includes(setting.meaning)).map((setting) => setting.name)).toEqual([]);
+    },
+  );
 });
