@@ -13,6 +13,7 @@
  * their own; `response_mode=decision` with several permissions answers true when any one is granted, so both
  * permissions are checked in a `response_mode=permissions` answer.
  */
+import { UMA_GRANT_TYPE } from './decision';
 import { parseJsonObject } from './json-object';
 import type { Permission, Scope } from './permissions';
 import type { Refusal } from './refusals';
@@ -226,7 +227,7 @@ export function tombstoneSeconds(allowLifetimeSeconds: number | null): number {
 /** The permissions request for a request in a project: the route's permission and the project's scope. */
 export function projectPermissionsBody(resourceServer: string, permission: Permission, resourceId: string, scope: string): string {
   return [
-    `grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:uma-ticket')}`,
+    `grant_type=${encodeURIComponent(UMA_GRANT_TYPE)}`,
     `audience=${encodeURIComponent(resourceServer)}`,
     `permission=${encodeURIComponent(permission)}`,
     `permission=${encodeURIComponent(`${resourceId}#${scope}`)}`,
@@ -342,7 +343,7 @@ export function filterWorkspaceList(body: string, readable: readonly string[] | 
 
 /** The permissions request asking which of these projects the caller may read, and whether all of them. */
 export function readablePermissionsBody(resourceServer: string, resources: readonly ProjectResource[]): string {
-  return [`grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:uma-ticket')}`, `audience=${encodeURIComponent(resourceServer)}`]
+  return [`grant_type=${encodeURIComponent(UMA_GRANT_TYPE)}`, `audience=${encodeURIComponent(resourceServer)}`]
     .concat([`permission=${encodeURIComponent(`${PROJECTS_TEMPLATE}#${PROJECT_SCOPES.read}`)}`])
     .concat(resources.map((resource) => `permission=${encodeURIComponent(`${resource.id}#${PROJECT_SCOPES.read}`)}`))
     .concat(['response_mode=permissions'])

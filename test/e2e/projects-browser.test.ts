@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromiumPath } from '../../scripts/deps.mjs';
 import { projectRoot } from '../../scripts/nginx.mjs';
 import { signInThroughKeycloak } from '../support/browser-login';
+import { callGate } from '../support/projects';
 import { userToken } from '../support/tokens';
 import { eventually } from '../support/waiting';
 
@@ -47,18 +48,7 @@ let consolePage: Page;
 let experimentId = '';
 
 async function api(role: Role, method: string, path: string, options: { workspace?: string; body?: unknown } = {}) {
-  const token = await userToken(stack.keycloak, person(role).username, person(role).password);
-  const response = await request(`${stack.gate}${path}`, {
-    method: method as 'GET',
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(options.workspace === undefined ? {} : { 'x-mlflow-workspace': options.workspace }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.body.text();
-  return { status: response.statusCode, json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  return callGate(stack.gate, await userToken(stack.keycloak, person(role).username, person(role).password), method, path, options);
 }
 
 /** The projects `role` owns, from Keycloak's account API: the resources of theirs that name a project. */

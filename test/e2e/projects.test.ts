@@ -13,6 +13,8 @@ import { request } from 'undici';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mlflowPython } from '../../scripts/mlflow.mjs';
 import { projectRoot } from '../../scripts/nginx.mjs';
+import type { GateAnswer } from '../support/projects';
+import { callGate } from '../support/projects';
 import { resourceServer } from '../support/realm';
 import { adminApi, serviceToken, tokenAnswer, userToken } from '../support/tokens';
 import { eventually } from '../support/waiting';
@@ -24,29 +26,8 @@ const ALLOW_LIFETIME_MS = 30_000;
 const DENY_LIFETIME_MS = 5_000;
 const MARGIN_MS = 10_000;
 
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-}
-
-async function call(token: string, method: string, path: string, options: { workspace?: string; body?: unknown } = {}): Promise<Answer> {
-  const response = await request(`${stack.gate}${path}`, {
-    method: method as 'GET',
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(options.workspace === undefined ? {} : { 'x-mlflow-workspace': options.workspace }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.body.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = { text };
-  }
-  return { status: response.statusCode, json };
+function call(token: string, method: string, path: string, options: { workspace?: string; body?: unknown } = {}): Promise<GateAnswer> {
+  return callGate(stack.gate, token, method, path, options);
 }
 
 async function account(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {

@@ -35,3 +35,29 @@ export async function registerProject(keycloak: string, workspace: string, owner
     await protection(keycloak, 'DELETE', `/resource_set/${id}`);
   };
 }
+
+export interface GateAnswer {
+  status: number;
+  json: Record<string, unknown>;
+}
+
+/** A JSON call through the gate with a Bearer token, in `workspace` (X-MLFLOW-WORKSPACE) when one is given. */
+export async function callGate(gate: string, token: string, method: string, path: string, options: { workspace?: string; body?: unknown } = {}): Promise<GateAnswer> {
+  const response = await request(`${gate}${path}`, {
+    method: method as 'GET',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(options.workspace === undefined ? {} : { 'x-mlflow-workspace': options.workspace }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.body.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = text === '' ? {} : JSON.parse(text);
+  } catch {
+    json = { text };
+  }
+  return { status: response.statusCode, json };
+}
