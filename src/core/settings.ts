@@ -225,7 +225,8 @@ export const NGINX_SETTINGS = {
     default: null,
     givenBy: 'installation',
     kind: 'listen address',
-    meaning: "Where the gate's server listens (`listen`).",
+    meaning:
+      "Where the gate's server listens (`listen`); with `ssl` (`443 ssl`) it serves HTTPS with the certificate an installation puts in `server.d/` (docker-compose.yml: `docker/gate/tls.conf`).",
   },
   worker_processes: {
     default: 'auto',
@@ -266,7 +267,8 @@ export const NGINX_SETTINGS = {
     default: null,
     givenBy: 'installation',
     kind: 'directory',
-    meaning: 'Holds the snippets `mlflow-uma-gate.{http,locations,helper}.conf`.',
+    meaning:
+      "Holds the snippets `mlflow-uma-gate.{http,locations,helper,keycloak}.conf`, and in `server.d/*.conf` what an installation adds to the gate's server (nothing by default).",
   },
   keycloak_upstream: {
     default: null,
