@@ -79,6 +79,8 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
         settings: {
           MLFLOW_GATE_ISSUER: `${keycloak.url}/realms/${realmAccess.realm}`,
           MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloak.port}`,
+          // Keycloak runs on this host: plain http, chosen here (the default is https).
+          MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
           MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${mlflow.port}`,
           // Projects: the resource server's secret, as the realm file has it (dev-only).
           MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret,
