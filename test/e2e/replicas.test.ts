@@ -89,11 +89,10 @@ interface Answer {
   attempts: number;
 }
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** One request as a client that retries failed connections does. */
 async function send(base: string, authorization: string, method: 'GET' | 'POST', path: string, body?: object): Promise<Answer> {
   for (let attempt = 1; ; attempt++) {
+    let answered: { status: number; failedAtBalancer: boolean; text: string } | undefined;
     try {
       const response = await request(`${base}${path}`, {
         method,
@@ -102,17 +101,17 @@ async function send(base: string, authorization: string, method: 'GET' | 'POST',
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
       });
-      const text = await response.body.text();
-      if (response.headers[BALANCER_FAILED_HEADER] === undefined) {
-        const json = text.startsWith('{') ? (JSON.parse(text) as { error_code?: string; experiment_id?: string }) : {};
-        return { status: response.statusCode, errorCode: json.error_code, experimentId: json.experiment_id, attempts: attempt };
-      }
+      answered = { status: response.statusCode, failedAtBalancer: response.headers[BALANCER_FAILED_HEADER] !== undefined, text: await response.body.text() };
     } catch (error) {
       // No answer at all (the connection failed or was reset): the request may or may not have arrived.
       if (attempt === MAX_ATTEMPTS) throw error;
     }
+    if (answered && !answered.failedAtBalancer) {
+      const json = answered.text.startsWith('{') ? (JSON.parse(answered.text) as { error_code?: string; experiment_id?: string }) : {};
+      return { status: answered.status, errorCode: json.error_code, experimentId: json.experiment_id, attempts: attempt };
+    }
     if (attempt === MAX_ATTEMPTS) throw new Error(`${method} ${path}: the balancer failed ${MAX_ATTEMPTS} times`);
-    await pause(RETRY_PAUSE_MS);
+    await sleepUntil(Date.now() + RETRY_PAUSE_MS);
   }
 }
 
