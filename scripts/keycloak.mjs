@@ -119,7 +119,8 @@ export async function startKeycloak({ port, dataDir, realmFile, logFile, realm =
   await waitUntil(
     'keycloak',
     async () => (await portAcceptsConnections(httpPort)) && (await fetch(`${url}/realms/${realm}`)).status === 200,
-    { timeoutMs: 180_000, logFile, process: child },
+    // Seconds alone (40–60 s), but minutes on a 2-core machine that runs other suites at once (over 180 s, measured).
+    { timeoutMs: 300_000, logFile, process: child },
   );
   return { url, port: httpPort, frontendUrl, httpsPort, pid: child.pid, stop: () => stopProcessGroup(child.pid, 20_000) };
 }
