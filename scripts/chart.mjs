@@ -2,8 +2,8 @@
 // stack's init scripts, from the very files the other stacks use: this script copies them into the chart's
 // files/ (which git ignores), where the templates read them with .Files, before helm lints, renders or packages
 // the chart. `npm run chart` stages and packages it.
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { helm, installHelm } from './helm.mjs';
 import { bundleDir, confDir, projectRoot } from './nginx.mjs';
@@ -25,14 +25,24 @@ export function chartFileSources() {
   };
 }
 
-/** Replaces files/ with fresh copies; the bundles must have been built (node build.mjs). */
+/**
+ * Makes files/ hold exactly the current files; the bundles must have been built (node build.mjs). A file already
+ * up to date is left alone, so a test run rendering the chart meanwhile never reads one half-written.
+ */
 export function stageChartFiles() {
-  rmSync(chartFilesDir, { recursive: true, force: true });
   const sources = chartFileSources();
   if (sources.njs.length === 0) throw new Error(`chart: no bundles in ${relative(projectRoot, bundleDir)}/; run node build.mjs first`);
+  const staged = new Set(Object.keys(sources));
+  if (existsSync(chartFilesDir)) for (const dir of readdirSync(chartFilesDir)) if (!staged.has(dir)) rmSync(join(chartFilesDir, dir), { recursive: true });
   for (const [dir, files] of Object.entries(sources)) {
-    mkdirSync(join(chartFilesDir, dir), { recursive: true });
-    for (const file of files) copyFileSync(file, join(chartFilesDir, dir, file.split('/').pop()));
+    const target = join(chartFilesDir, dir);
+    mkdirSync(target, { recursive: true });
+    const names = new Set(files.map((file) => basename(file)));
+    for (const name of readdirSync(target)) if (!names.has(name)) rmSync(join(target, name));
+    for (const file of files) {
+      const copy = join(target, basename(file));
+      if (!existsSync(copy) || !readFileSync(copy).equals(readFileSync(file))) copyFileSync(file, copy);
+    }
   }
 }
 
