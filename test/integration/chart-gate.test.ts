@@ -1,48 +1,27 @@
 /**
  * The gate the Helm chart renders (its quick start, pointed at this run's Keycloak), started as real nginx +
- * njs with the chart's nginx files and environment, passes the same role checks as the shared gate. Only what
- * says where the pod runs is this machine's: the listen address, logs, temp directory, where its files are, and
- * the upstreams' addresses (the chart's Service names resolve inside a cluster only). The recording upstream
- * stands in MLflow's place.
+ * njs with the chart's nginx files and environment (test/support/chart-gate.ts), passes the same role checks as
+ * the shared gate, with the recording upstream in MLflow's place.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chartDir } from '../../scripts/chart.mjs';
-import { startNginx } from '../../scripts/nginx.mjs';
-import { renderChartGate } from '../support/chart-gate';
-import type { ChartGate } from '../support/chart-gate';
+import { startChartGate } from '../support/chart-gate';
 import { describeRoleChecks, identityTokens } from '../support/role-checks';
 import type { Identity } from '../support/role-checks';
 
 const stack = inject('stack');
 const tokens = {} as Record<Identity, string>;
 const dir = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-chart-gate-'));
-let rendered: ChartGate;
-let gate: Awaited<ReturnType<typeof startNginx>>;
+let gate: Awaited<ReturnType<typeof startChartGate>>;
 
 beforeAll(async () => {
-  rendered = renderChartGate(dir, ['--values', join(chartDir, 'ci', 'quickstart-values.yaml'), '--set', `keycloak.url=${stack.keycloak}`]);
-  const {
-    NGINX_ENVSUBST_OUTPUT_DIR: _output,
-    MLFLOW_GATE_LISTEN: _listen,
-    MLFLOW_GATE_ERROR_LOG: _errorLog,
-    MLFLOW_GATE_ACCESS_LOG: _accessLog,
-    MLFLOW_GATE_AUDIT_LOG: _auditLog,
-    MLFLOW_GATE_RUNTIME_DIR: _runtimeDir,
-    MLFLOW_GATE_CONF_DIR: _confDir,
-    ...settings
-  } = rendered.env;
-  gate = await startNginx({
-    runtimeDir: join(dir, 'nginx'),
-    templateDir: rendered.templateDir,
-    settings: {
-      ...settings,
-      MLFLOW_GATE_BUNDLE_DIR: rendered.bundleDir,
-      MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${stack.keycloakPort}`,
-      MLFLOW_GATE_MLFLOW_UPSTREAM: new URL(stack.echo).host,
-    },
+  gate = await startChartGate(dir, {
+    helmArgs: ['--values', join(chartDir, 'ci', 'quickstart-values.yaml'), '--set', `keycloak.url=${stack.keycloak}`],
+    keycloakUpstream: `127.0.0.1:${stack.keycloakPort}`,
+    mlflowUpstream: new URL(stack.echo).host,
   });
   Object.assign(tokens, await identityTokens(stack.keycloak));
 });
@@ -54,9 +33,9 @@ afterAll(async () => {
 
 describe("the chart's gate", () => {
   it("takes the issuer, Keycloak's scheme and a session key from the chart", () => {
-    expect(rendered.env.MLFLOW_GATE_ISSUER).toBe(stack.issuer);
-    expect(rendered.env.MLFLOW_GATE_KEYCLOAK_SCHEME).toBe('http');
-    expect(Buffer.from(rendered.env.MLFLOW_GATE_SESSION_KEY, 'base64').length).toBeGreaterThanOrEqual(32);
+    expect(gate.env.MLFLOW_GATE_ISSUER).toBe(stack.issuer);
+    expect(gate.env.MLFLOW_GATE_KEYCLOAK_SCHEME).toBe('http');
+    expect(Buffer.from(gate.env.MLFLOW_GATE_SESSION_KEY, 'base64').length).toBeGreaterThanOrEqual(32);
   });
 
   it('answers its health endpoint, reaching Keycloak', async () => {
