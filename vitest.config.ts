@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // helm lint and template: no cluster, a few seconds once helm is built (globalSetup, cached).
+      { test: { name: 'chart', include: ['test/chart/**/*.test.ts'], globalSetup: ['test/support/chart-setup.ts'], testTimeout: 120_000 } },
       { test: { name: 'coverage-guard', include: ['test/coverage/**/*.test.ts'], testTimeout: 60_000 } },
       {
         test: {

@@ -1,10 +1,12 @@
 // Installs what the tests and `npm run stack` run, when it is missing: nginx + njs and PostgreSQL from Debian's
 // packages, Chromium from Debian's packages for the browser test (test tools cannot download browsers here), the
-// pinned Keycloak from Maven Central and the pinned MLflow from PyPI (both cached, see scripts/cache.mjs).
+// pinned Keycloak from Maven Central, the pinned MLflow from PyPI and the pinned Helm built from its Go module
+// (all cached, see scripts/cache.mjs).
 // Run as root, or install the Debian packages first: apt-get install nginx libnginx-mod-http-js njs postgresql chromium
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { installHelm } from './helm.mjs';
 import { installKeycloak } from './keycloak.mjs';
 import { installMlflow } from './mlflow.mjs';
 import { postgresBinDir } from './postgres.mjs';
@@ -45,7 +47,8 @@ export async function installAll() {
   installDebianPackages();
   const keycloak = await installKeycloak();
   const mlflow = installMlflow();
-  console.log(`deps: nginx + njs, PostgreSQL, Chromium, Keycloak ${keycloak.version}, MLflow ${mlflow.version} ready`);
+  const helm = installHelm();
+  console.log(`deps: nginx + njs, PostgreSQL, Chromium, Keycloak ${keycloak.version}, MLflow ${mlflow.version}, Helm ${helm.version} ready`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

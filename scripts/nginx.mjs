@@ -13,11 +13,11 @@ export const confDir = join(projectRoot, 'nginx');
 
 /**
  * Values for nginx/nginx.conf.template that need no caller: the settings' defaults (src/core/settings.ts) and
- * where this checkout keeps the bundles and the snippets.
+ * where this checkout keeps the bundles.
  */
 async function nginxTemplateDefaults() {
   const { templateDefaults } = await importTypeScript(join(projectRoot, 'src', 'core', 'settings.ts'));
-  return { ...templateDefaults(), MLFLOW_GATE_BUNDLE_DIR: bundleDir, MLFLOW_GATE_CONF_DIR: confDir };
+  return { ...templateDefaults(), MLFLOW_GATE_BUNDLE_DIR: bundleDir };
 }
 
 /** Fills `${NAME}` placeholders like the official nginx image's envsubst step, but fails on a missing name. */
@@ -66,10 +66,12 @@ export async function runNginx({ runtimeDir, conf, port, errorLog }) {
  * Starts nginx in `runtimeDir` (config, logs and pid live there; temp files and the decision cache in
  * workerTempDir(runtimeDir)).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
- * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, auditLog, tempDir, stop }.
- * @param {{ runtimeDir: string, port?: number, settings: Record<string, string> }} options
+ * MLFLOW_GATE_MLFLOW_UPSTREAM. `templateDir` holds nginx.conf.template and the snippets (this checkout's nginx/, or
+ * copies to run, such as the Helm chart's ConfigMaps). Returns { url, port, pid, errorLog, accessLog, auditLog,
+ * tempDir, stop }.
+ * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, templateDir?: string }} options
  */
-export async function startNginx({ runtimeDir, port, settings }) {
+export async function startNginx({ runtimeDir, port, settings, templateDir = confDir }) {
   const listenPort = port ?? (await freePort());
   const tempDir = workerTempDir(runtimeDir);
   const errorLog = join(runtimeDir, 'error.log');
@@ -79,11 +81,12 @@ export async function startNginx({ runtimeDir, port, settings }) {
   // The snippets include each other by a path relative to the directory of nginx.conf, as under /etc/nginx.
   const snippets = join(runtimeDir, 'mlflow-uma-gate');
   rmSync(snippets, { force: true });
-  symlinkSync(confDir, snippets);
+  symlinkSync(templateDir, snippets);
   writeFileSync(
     conf,
-    renderTemplate(readFileSync(join(confDir, 'nginx.conf.template'), 'utf8'), {
+    renderTemplate(readFileSync(join(templateDir, 'nginx.conf.template'), 'utf8'), {
       ...(await nginxTemplateDefaults()),
+      MLFLOW_GATE_CONF_DIR: templateDir,
       MLFLOW_GATE_LISTEN: `127.0.0.1:${listenPort}`,
       MLFLOW_GATE_RUNTIME_DIR: tempDir,
       MLFLOW_GATE_ERROR_LOG: errorLog,

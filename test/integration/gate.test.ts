@@ -5,24 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Permission, Scope } from '../../src/core/permissions';
-import { RESOURCES, SCOPES } from '../../src/core/permissions';
 import { bearer as bearerHeader, throughGate } from '../support/gate-client';
 import { demoUsers } from '../support/realm';
-import type { Role } from '../support/realm';
-import { examplePath, routeGuardedBy } from '../support/routes';
-import { serviceToken, userToken } from '../support/tokens';
+import { describeRoleChecks, identityTokens } from '../support/role-checks';
+import type { Identity } from '../support/role-checks';
 
 const stack = inject('stack');
 
-type Identity = Role | 'service';
-const SCOPES_OF: Record<Identity, readonly Scope[]> = {
-  admin: ['read', 'write', 'delete'],
-  editor: ['read', 'write'],
-  viewer: ['read'],
-  none: [],
-  service: ['read', 'write'],
-};
 const tokens = {} as Record<Identity, string>;
 
 function bearer(identity: Identity) {
@@ -30,31 +19,10 @@ function bearer(identity: Identity) {
 }
 
 beforeAll(async () => {
-  await Promise.all(
-    demoUsers.map(async (user) => {
-      tokens[user.role] = await userToken(stack.keycloak, user.username, user.password);
-    }),
-  );
-  tokens.service = await serviceToken(stack.keycloak);
+  Object.assign(tokens, await identityTokens(stack.keycloak));
 });
 
-const probes = RESOURCES.flatMap((resource) =>
-  SCOPES.map((scope) => ({ permission: `${resource}#${scope}` as Permission, scope, route: routeGuardedBy(`${resource}#${scope}`) })),
-).filter((probe) => probe.route !== undefined);
-
-describe.each(Object.keys(SCOPES_OF) as Identity[])('as %s', (identity) => {
-  it.each(probes.map((probe) => [probe.permission, probe.route!.method, probe.route!.rule, probe.scope] as const))(
-    '%s (%s %s)',
-    async (_permission, method, rule, scope) => {
-      const response = await throughGate(method, examplePath(rule), bearer(identity));
-      const allowed = SCOPES_OF[identity].includes(scope);
-      expect({ status: response.status, reachedUpstream: response.reachedUpstream }).toEqual(
-        allowed ? { status: 200, reachedUpstream: true } : { status: 403, reachedUpstream: false },
-      );
-      if (!allowed) expect(JSON.parse(response.body)).toMatchObject({ error_code: 'PERMISSION_DENIED' });
-    },
-  );
-});
+describeRoleChecks(() => stack.gate, tokens);
 
 describe('what reaches MLflow', () => {
   it('is the authorized method and target, with the verified user and without the token', async () => {

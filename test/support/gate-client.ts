@@ -12,15 +12,16 @@ export interface GateResponse {
   reachedUpstream: boolean;
 }
 
-let client: Client | undefined;
+const clients = new Map<string, Client>();
 
 /**
- * Sends one request through the gate and asks the recording upstream whether it arrived. A Client sends
- * `target` exactly as given; request(url) would normalise dot segments before they reach the gate.
+ * Sends one request through the gate (the shared one, or the one at `gate`) and asks the recording upstream
+ * whether it arrived. A Client sends `target` exactly as given; request(url) would normalise dot segments before
+ * they reach the gate.
  */
-export async function throughGate(method: string, target: string, headers: Record<string, string> = {}): Promise<GateResponse> {
-  const stack = inject('stack');
-  client ??= new Client(stack.gate);
+export async function throughGate(method: string, target: string, headers: Record<string, string> = {}, gate = inject('stack').gate): Promise<GateResponse> {
+  const client = clients.get(gate) ?? new Client(gate);
+  clients.set(gate, client);
   const testId = randomUUID();
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const response = await client.request({

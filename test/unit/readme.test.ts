@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { README, renderTemplateDefaults, TEMPLATE_DEFAULTS_FILE, withRouteTable, withSettingsTables } from '../../scripts/docs.mjs';
+import { README, readChartValues, renderTemplateDefaults, TEMPLATE_DEFAULTS_FILE, withChartValues, withRouteTable, withSettingsTables } from '../../scripts/docs.mjs';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 import * as settings from '../../src/core/settings';
 
@@ -13,6 +13,10 @@ describe('generated copies (run npm run docs after changing their source)', () =
 
   it('README.md shows the current settings', () => {
     expect(withSettingsTables(readme, settings)).toBe(readme);
+  });
+
+  it("README.md shows the Helm chart's current values", () => {
+    expect(withChartValues(readme, readChartValues())).toBe(readme);
   });
 
   it('nginx/template-defaults.env holds the current template defaults', () => {
