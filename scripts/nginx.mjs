@@ -1,9 +1,11 @@
-// Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages) as a plain process.
+// Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages, the host's or a chroot's, see
+// scripts/njs-chroots.mjs) as a plain process.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nginxCommand, njsRuntime } from './njs-chroots.mjs';
 import { freePort, logTail, portAcceptsConnections, reachableBy, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
 import { importTypeScript } from './typescript.mjs';
 
@@ -31,6 +33,15 @@ export function renderTemplate(template, values) {
   return text;
 }
 
+// QuickJS is chosen for the whole http block, before anything loads a bundle.
+const JS_PATH_LINE = /^(\s*)js_path .*$/m;
+
+function withJsEngine(conf, engine) {
+  if (engine === null) return conf;
+  if (!JS_PATH_LINE.test(conf)) throw new Error('nginx.conf.template: no js_path line to put js_engine after');
+  return conf.replace(JS_PATH_LINE, (line, indent) => `${line}\n${indent}js_engine ${engine};`);
+}
+
 // Started as root, nginx runs its workers as this account; they write temp files and the decision cache.
 const WORKER_ACCOUNT = { user: 'nobody', group: 'nogroup' };
 
@@ -38,10 +49,12 @@ const WORKER_ACCOUNT = { user: 'nobody', group: 'nogroup' };
  * Starts nginx in `runtimeDir` (config, logs and pid live there; temp files and the decision cache in
  * `<runtimeDir>/temp`, or, when the workers could not reach that, under the system temp directory).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
- * MLFLOW_GATE_MLFLOW_UPSTREAM. Returns { url, port, pid, errorLog, accessLog, auditLog, tempDir, stop }.
- * @param {{ runtimeDir: string, port?: number, settings: Record<string, string> }} options
+ * MLFLOW_GATE_MLFLOW_UPSTREAM. `njs` names the nginx + njs to run (scripts/njs-chroots.mjs), by default the one
+ * MLFLOW_UMA_GATE_NJS names. Returns { url, port, pid, errorLog, accessLog, auditLog, tempDir, stop }.
+ * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, njs?: string }} options
  */
-export async function startNginx({ runtimeDir, port, settings }) {
+export async function startNginx({ runtimeDir, port, settings, njs }) {
+  const runtime = njsRuntime(njs);
   const listenPort = port ?? (await freePort());
   mkdirSync(runtimeDir, { recursive: true });
   const tempDir = reachableBy(WORKER_ACCOUNT, join(runtimeDir, 'temp'));
@@ -56,7 +69,7 @@ export async function startNginx({ runtimeDir, port, settings }) {
   symlinkSync(confDir, snippets);
   writeFileSync(
     conf,
-    renderTemplate(readFileSync(join(confDir, 'nginx.conf.template'), 'utf8'), {
+    withJsEngine(renderTemplate(readFileSync(join(confDir, 'nginx.conf.template'), 'utf8'), {
       ...(await nginxTemplateDefaults()),
       MLFLOW_GATE_LISTEN: `127.0.0.1:${listenPort}`,
       MLFLOW_GATE_RUNTIME_DIR: tempDir,
@@ -64,16 +77,17 @@ export async function startNginx({ runtimeDir, port, settings }) {
       MLFLOW_GATE_ACCESS_LOG: accessLog,
       MLFLOW_GATE_AUDIT_LOG: auditLog,
       ...settings,
-    }),
+    }), runtime.engine),
   );
   const worker = userInfo().uid === 0 ? ` user ${WORKER_ACCOUNT.user} ${WORKER_ACCOUNT.group};` : '';
   const globals = `daemon off; pid ${join(runtimeDir, 'nginx.pid')};${worker}`;
+  const dirs = [projectRoot, runtimeDir, tempDir];
   try {
-    execFileSync('nginx', ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], { stdio: 'pipe' });
+    execFileSync(...nginxCommand(runtime, ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], dirs), { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`nginx: configuration test failed:\n${error.stderr}`);
+    throw new Error(`nginx (${runtime.name}): configuration test failed:\n${error.stderr}`);
   }
-  const child = startProcess('nginx', ['-p', runtimeDir, '-c', conf, '-g', globals], { logFile: errorLog });
+  const child = startProcess(...nginxCommand(runtime, ['-p', runtimeDir, '-c', conf, '-g', globals], dirs), { logFile: errorLog });
   await waitUntil('nginx', () => portAcceptsConnections(listenPort), { timeoutMs: 15_000, logFile: errorLog, process: child });
   return {
     url: `http://127.0.0.1:${listenPort}`,
