@@ -25,6 +25,11 @@ export const NJS_RUNTIMES = {
 };
 export const NJS_RUNTIME_ENV = 'MLFLOW_UMA_GATE_NJS';
 
+/** The vitest project that runs the integration tests on the runtime `name`. */
+export function integrationProject(name) {
+  return name === 'host' ? 'integration' : `integration-${name}`;
+}
+
 /** The Debian suites the runtimes need chroots of. */
 export const NJS_SUITES = [...new Set(Object.values(NJS_RUNTIMES).map((runtime) => runtime.suite).filter(Boolean))];
 
