@@ -11,7 +11,8 @@ const INTEGRATION_CORE = ['gate', 'attacks', 'differential', 'decision-cache', '
 const integration = {
   globalSetup: ['test/support/global-setup.ts'],
   testTimeout: 60_000,
-  hookTimeout: 240_000,
+  // A test's own Keycloak may take up to its start limit (scripts/keycloak.mjs), plus the test's setup.
+  hookTimeout: 420_000,
   // One shared Keycloak and nginx: files run one after another so fault tests cannot disturb others.
   fileParallelism: false,
 };
@@ -43,7 +44,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/e2e-setup.ts'],
           testTimeout: 300_000,
-          hookTimeout: 400_000,
+          hookTimeout: 420_000,
           // One shared stack; a file may change realm settings (token lifespans) for the time of a test.
           fileParallelism: false,
         },

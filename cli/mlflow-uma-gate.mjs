@@ -15,9 +15,10 @@ const USAGE = `usage:
                                             who the gate sees and what you may do
   mlflow-uma-gate logout                    revoke the login at Keycloak and remove it locally
   mlflow-uma-gate shares <project>          who your project is shared with, and which scopes
-  mlflow-uma-gate share <project> <user> <scopes>
-                                            share your project; scopes: read,write,delete
-  mlflow-uma-gate unshare <project> <user> [<scopes>]
+  mlflow-uma-gate share <project> <user|/group> <scopes>
+                                            share your project with a user, or with the members
+                                            of a group (its path: /team); scopes: read,write,delete
+  mlflow-uma-gate unshare <project> <user|/group> [<scopes>]
                                             take scopes (all when none are named) back
   mlflow-uma-gate reconcile [--url <gate URL>]
                                             as an admin, with MLFLOW_UMA_GATE_RESOURCE_SERVER_SECRET set:
@@ -292,8 +293,18 @@ async function accountApi(session, method, path, body) {
   return answer;
 }
 
-// Project scopes as people name them, and as Keycloak knows them (src/core/projects.ts PROJECT_SCOPES).
-const PROJECT_SCOPES = { read: 'project-read', write: 'project-write', delete: 'project-delete' };
+// What the CLI shares with the gate's projects core (src/core/projects.ts, src/core/group-shares.ts; a unit test
+// compares them): the scopes as people name them and as Keycloak knows them, and how a project's resource looks.
+export const PROJECT_SCOPES = { read: 'project-read', write: 'project-write', delete: 'project-delete' };
+export const PROJECT_TYPE = 'urn:mlflow:project';
+export const GROUP_SHARES_LOCATION = '/_mlflow_gate/group-shares';
+export const DELETED_AT_ATTRIBUTE = 'mlflow_gate_deleted_at';
+export const projectResourceName = (project) => `project:${project}`;
+
+/** A project's resource, registered by an admin for a workspace made outside the gate (reconcile). */
+export function projectRegistration(workspace, owner) {
+  return { name: projectResourceName(workspace), type: PROJECT_TYPE, owner, ownerManagedAccess: true, resource_scopes: Object.values(PROJECT_SCOPES) };
+}
 
 function projectScopes(list) {
   const names = list.split(',').map((name) => name.trim()).filter(Boolean);
@@ -303,12 +314,15 @@ function projectScopes(list) {
 }
 
 const scopeName = (scope) => Object.keys(PROJECT_SCOPES).find((name) => PROJECT_SCOPES[name] === scope) ?? scope;
+const scopeList = (scopes) => scopes.map(scopeName).sort().join(', ');
+/** Groups are named by their path in the realm; anything else names a user. */
+const isGroup = (holder) => holder.startsWith('/');
 
 /** The person's own project of this name in the account API. */
 async function ownProject(session, project) {
   const listed = await accountApi(session, 'GET', '/resources?max=1000');
   if (listed.status !== 200 || !Array.isArray(listed.body)) throw new CliError(`Keycloak's account API answered ${listed.status}`);
-  const resource = listed.body.find((entry) => entry.name === `project:${project}`);
+  const resource = listed.body.find((entry) => entry.name === projectResourceName(project));
   if (!resource) throw new CliError(`you own no project ${project} (only its owner shares it)`);
   return resource;
 }
@@ -319,13 +333,34 @@ async function currentShares(session, resource) {
   return answer.body.map((share) => ({ username: share.username, scopes: (share.scopes ?? []).map((scope) => (typeof scope === 'string' ? scope : scope.name)) }));
 }
 
+/**
+ * The gate's group shares of a project, with the stored login (Keycloak's account API shares with users only;
+ * the gate shares with groups through Keycloak's policy API, as the owner). Scopes here are the people's names.
+ */
+async function groupShares(options, project, change) {
+  const stored = storedLogin();
+  const url = gateUrl(options.url ?? stored.url);
+  if (!stored.username || !stored.password) throw new CliError(`not logged in (no user name and password in ${stored.path}); run login`);
+  const basic = Buffer.from(`${stored.username}:${stored.password}`).toString('base64');
+  const answer = await getJson(`${url}${GROUP_SHARES_LOCATION}/${encodeURIComponent(project)}`, {
+    method: change === undefined ? 'GET' : 'PUT',
+    headers: { authorization: `Basic ${basic}`, ...(change === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: change === undefined ? undefined : JSON.stringify(change),
+  });
+  if (answer.status !== 200 || !Array.isArray(answer.body.group_shares)) throw new CliError(`the gate answered ${answer.status}: ${answer.body.message ?? answer.body.error ?? ''}`);
+  return answer.body.group_shares;
+}
+
 async function shares(options, out) {
+  const [project] = options.positional;
   const session = await personalToken();
-  const resource = await ownProject(session, options.positional[0]);
-  const listed = await currentShares(session, resource);
-  if (options.json) return out(JSON.stringify(listed));
-  if (listed.length === 0) out(`${options.positional[0]} is shared with nobody`);
-  for (const share of listed) out(`${share.username}: ${share.scopes.map(scopeName).sort().join(', ')}`);
+  const resource = await ownProject(session, project);
+  const users = await currentShares(session, resource);
+  const groups = await groupShares(options, project);
+  if (options.json) return out(JSON.stringify({ users, groups: groups.map((share) => ({ group: share.group, scopes: share.scopes.map((scope) => PROJECT_SCOPES[scope]) })) }));
+  if (users.length === 0 && groups.length === 0) out(`${project} is shared with nobody`);
+  for (const share of users) out(`${share.username}: ${scopeList(share.scopes)}`);
+  for (const share of groups) out(`group ${share.group}: ${share.scopes.join(', ')}`);
 }
 
 async function setShare(session, resource, username, scopes) {
@@ -333,26 +368,34 @@ async function setShare(session, resource, username, scopes) {
   if (answer.status !== 204) throw new CliError(`Keycloak refused the change (${answer.status}: ${answer.body.error_description ?? answer.body.errorMessage ?? answer.body.error ?? ''})`);
 }
 
-async function share(options, out) {
-  const [project, username, list] = options.positional;
-  const wanted = projectScopes(list);
+/** The scopes `holder` holds on the project now, by Keycloak's names, and a way to set them. */
+async function shareOf(options, project, holder) {
+  if (isGroup(holder)) {
+    const held = (await groupShares(options, project)).find((entry) => entry.group === holder)?.scopes.map((scope) => PROJECT_SCOPES[scope]) ?? [];
+    return { held, set: (scopes) => groupShares(options, project, { group: holder, scopes: scopes.map(scopeName) }), label: `group ${holder}` };
+  }
   const session = await personalToken();
   const resource = await ownProject(session, project);
-  const held = (await currentShares(session, resource)).find((entry) => entry.username === username)?.scopes ?? [];
-  const scopes = [...new Set([...held, ...wanted])];
-  await setShare(session, resource, username, scopes);
-  out(`${project} is shared with ${username}: ${scopes.map(scopeName).sort().join(', ')} (in effect within the gate's deny lifetime)`);
+  const held = (await currentShares(session, resource)).find((entry) => entry.username === holder)?.scopes ?? [];
+  return { held, set: (scopes) => setShare(session, resource, holder, scopes), label: holder };
+}
+
+async function share(options, out) {
+  const [project, holder, list] = options.positional;
+  const wanted = projectScopes(list);
+  const current = await shareOf(options, project, holder);
+  const scopes = [...new Set([...current.held, ...wanted])];
+  await current.set(scopes);
+  out(`${project} is shared with ${current.label}: ${scopeList(scopes)} (in effect within the gate's deny lifetime)`);
 }
 
 async function unshare(options, out) {
-  const [project, username, list] = options.positional;
-  const session = await personalToken();
-  const resource = await ownProject(session, project);
-  const held = (await currentShares(session, resource)).find((entry) => entry.username === username)?.scopes ?? [];
-  const taken = list === undefined ? held : projectScopes(list);
-  const scopes = held.filter((scope) => !taken.includes(scope));
-  await setShare(session, resource, username, scopes);
-  out(scopes.length === 0 ? `${project} is no longer shared with ${username}` : `${project} is shared with ${username}: ${scopes.map(scopeName).sort().join(', ')}`);
+  const [project, holder, list] = options.positional;
+  const current = await shareOf(options, project, holder);
+  const taken = list === undefined ? current.held : projectScopes(list);
+  const scopes = current.held.filter((scope) => !taken.includes(scope));
+  await current.set(scopes);
+  out(scopes.length === 0 ? `${project} is no longer shared with ${current.label}` : `${project} is shared with ${current.label}: ${scopeList(scopes)}`);
   out("(in effect within the gate's allow lifetime)");
 }
 
@@ -380,20 +423,15 @@ async function reconcile(options, out) {
       headers: { authorization: `Bearer ${pat.body.access_token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  const resources = await protection('GET', `/resource_set?type=${encodeURIComponent('urn:mlflow:project')}&deep=true&first=0&max=10000`);
+  const resources = await protection('GET', `/resource_set?type=${encodeURIComponent(PROJECT_TYPE)}&deep=true&first=0&max=10000`);
   if (resources.status !== 200) throw new CliError(`the protection API answered ${resources.status}`);
-  const projects = resources.body.filter((resource) => resource.name.startsWith('project:'));
-  const live = new Set(projects.filter((resource) => !resource.attributes?.mlflow_gate_deleted_at).map((resource) => resource.name.slice('project:'.length)));
+  const prefix = projectResourceName('');
+  const projects = resources.body.filter((resource) => resource.name.startsWith(prefix));
+  const live = new Set(projects.filter((resource) => !resource.attributes?.[DELETED_AT_ATTRIBUTE]).map((resource) => resource.name.slice(prefix.length)));
   const workspaces = listed.body.workspaces.map((workspace) => workspace.name).filter((name) => name !== 'default');
   let changed = 0;
   for (const workspace of workspaces.filter((name) => !live.has(name))) {
-    const registered = await protection('POST', '/resource_set', {
-      name: `project:${workspace}`,
-      type: 'urn:mlflow:project',
-      owner: me.body.user,
-      ownerManagedAccess: true,
-      resource_scopes: Object.values(PROJECT_SCOPES),
-    });
+    const registered = await protection('POST', '/resource_set', projectRegistration(workspace, me.body.user));
     if (registered.status !== 201) throw new CliError(`registering ${workspace} answered ${registered.status}`);
     for (const scopeName of Object.values(PROJECT_SCOPES)) {
       const ticket = await protection('POST', '/permission/ticket', { resource: registered.body._id, requesterName: me.body.user, granted: true, scopeName });

@@ -171,6 +171,7 @@ async function main() {
           MLFLOW_GATE_WORKER_PROCESSES: '1',
           MLFLOW_GATE_ISSUER: `${stack.keycloak}/realms/${stack.realm}`,
           MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloakPort}`,
+          MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
           MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret,
           MLFLOW_GATE_MLFLOW_UPSTREAM: upstream,
           MLFLOW_GATE_CACHE_ALLOW_TTL: `${ALLOW_TTL_SECONDS}s`,

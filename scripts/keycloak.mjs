@@ -78,11 +78,21 @@ function prepareHome(home, realmFile) {
 /**
  * Starts Keycloak in dev mode with its own home `dataDir` (reused on restart, so data and keys survive),
  * importing `realmFile` on first start. Resolves when the imported realm answers.
- * @param {{ port?: number, dataDir: string, realmFile: string, logFile: string, realm?: string }} options
+ * With `https`, Keycloak also serves HTTPS on 127.0.0.1 with that certificate (PEM files), and its issuer is
+ * `https://localhost:<https port>`: certificates name hosts, and nginx verifies Keycloak's by name. Its plain
+ * HTTP port stays open for the test's own calls. Returns { url (plain HTTP), port, frontendUrl (the issuer's
+ * base), httpsPort, pid, stop }.
+ * @param {{ port?: number, dataDir: string, realmFile: string, logFile: string, realm?: string,
+ *   https?: { port?: number, certificateFile: string, keyFile: string } }} options
  */
-export async function startKeycloak({ port, dataDir, realmFile, logFile, realm = 'mlflow' }) {
+export async function startKeycloak({ port, dataDir, realmFile, logFile, realm = 'mlflow', https }) {
   const { javaHome } = await installKeycloak();
   const httpPort = port ?? (await freePort());
+  const httpsPort = https ? (https.port ?? (await freePort())) : null;
+  // A fixed issuer: tokens say 127.0.0.1 (or, with https, localhost) whether they were fetched through
+  // 127.0.0.1 or localhost, as the gate's configured issuer expects.
+  const frontendUrl = https ? `https://localhost:${httpsPort}` : `http://127.0.0.1:${httpPort}`;
+  const tls = https ? [`--https-port=${httpsPort}`, `--https-certificate-file=${https.certificateFile}`, `--https-certificate-key-file=${https.keyFile}`] : [];
   prepareHome(dataDir, realmFile);
   const child = startProcess(
     join(dataDir, 'bin', 'kc.sh'),
@@ -90,9 +100,8 @@ export async function startKeycloak({ port, dataDir, realmFile, logFile, realm =
       'start-dev',
       '--http-host=127.0.0.1',
       `--http-port=${httpPort}`,
-      // A fixed issuer: tokens say 127.0.0.1 whether they were fetched through 127.0.0.1 or localhost, as the
-      // gate's configured issuer expects.
-      `--hostname=http://127.0.0.1:${httpPort}`,
+      ...tls,
+      `--hostname=${frontendUrl}`,
       '--import-realm',
       '--cache=local',
       '--http-management-port=0',
@@ -110,9 +119,10 @@ export async function startKeycloak({ port, dataDir, realmFile, logFile, realm =
   await waitUntil(
     'keycloak',
     async () => (await portAcceptsConnections(httpPort)) && (await fetch(`${url}/realms/${realm}`)).status === 200,
-    { timeoutMs: 180_000, logFile, process: child },
+    // Seconds alone (40–60 s), but minutes on a 2-core machine that runs other suites at once (over 180 s, measured).
+    { timeoutMs: 300_000, logFile, process: child },
   );
-  return { url, port: httpPort, pid: child.pid, stop: () => stopProcessGroup(child.pid, 20_000) };
+  return { url, port: httpPort, frontendUrl, httpsPort, pid: child.pid, stop: () => stopProcessGroup(child.pid, 20_000) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -46,8 +46,40 @@ function withJsEngine(conf, engine) {
 const WORKER_ACCOUNT = { user: 'nobody', group: 'nogroup' };
 
 /**
+ * Where nginx's workers may write below `runtimeDir` (temp files, caches): `<runtimeDir>/temp`, or, when the
+ * workers could not reach that, a directory under the system temp directory.
+ */
+export function workerTempDir(runtimeDir) {
+  mkdirSync(runtimeDir, { recursive: true });
+  const tempDir = reachableBy(WORKER_ACCOUNT, join(runtimeDir, 'temp'));
+  mkdirSync(tempDir, { recursive: true });
+  return tempDir;
+}
+
+/**
+ * Tests and starts nginx with the configuration file `conf` (config, logs and pid in `runtimeDir`) and waits
+ * until it accepts connections on `port`. `njs` names the nginx + njs to run (scripts/njs-chroots.mjs), by
+ * default the one MLFLOW_UMA_GATE_NJS names. Returns the nginx master process.
+ * @param {{ runtimeDir: string, conf: string, port: number, errorLog: string, njs?: string }} options
+ */
+export async function runNginx({ runtimeDir, conf, port, errorLog, njs }) {
+  const runtime = njsRuntime(njs);
+  const worker = userInfo().uid === 0 ? ` user ${WORKER_ACCOUNT.user} ${WORKER_ACCOUNT.group};` : '';
+  const globals = `daemon off; pid ${join(runtimeDir, 'nginx.pid')};${worker}`;
+  const dirs = [projectRoot, runtimeDir, workerTempDir(runtimeDir)];
+  try {
+    execFileSync(...nginxCommand(runtime, ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], dirs), { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`nginx (${runtime.name}): configuration test failed:\n${error.stderr}`);
+  }
+  const child = startProcess(...nginxCommand(runtime, ['-p', runtimeDir, '-c', conf, '-g', globals], dirs), { logFile: errorLog });
+  await waitUntil('nginx', () => portAcceptsConnections(port), { timeoutMs: 15_000, logFile: errorLog, process: child });
+  return child;
+}
+
+/**
  * Starts nginx in `runtimeDir` (config, logs and pid live there; temp files and the decision cache in
- * `<runtimeDir>/temp`, or, when the workers could not reach that, under the system temp directory).
+ * workerTempDir(runtimeDir)).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
  * MLFLOW_GATE_MLFLOW_UPSTREAM. `njs` names the nginx + njs to run (scripts/njs-chroots.mjs), by default the one
  * MLFLOW_UMA_GATE_NJS names. Returns { url, port, pid, errorLog, accessLog, auditLog, tempDir, stop }.
@@ -56,9 +88,7 @@ const WORKER_ACCOUNT = { user: 'nobody', group: 'nogroup' };
 export async function startNginx({ runtimeDir, port, settings, njs }) {
   const runtime = njsRuntime(njs);
   const listenPort = port ?? (await freePort());
-  mkdirSync(runtimeDir, { recursive: true });
-  const tempDir = reachableBy(WORKER_ACCOUNT, join(runtimeDir, 'temp'));
-  mkdirSync(tempDir, { recursive: true });
+  const tempDir = workerTempDir(runtimeDir);
   const errorLog = join(runtimeDir, 'error.log');
   const accessLog = join(runtimeDir, 'access.log');
   const auditLog = join(runtimeDir, 'audit.log');
@@ -79,16 +109,7 @@ export async function startNginx({ runtimeDir, port, settings, njs }) {
       ...settings,
     }), runtime.engine),
   );
-  const worker = userInfo().uid === 0 ? ` user ${WORKER_ACCOUNT.user} ${WORKER_ACCOUNT.group};` : '';
-  const globals = `daemon off; pid ${join(runtimeDir, 'nginx.pid')};${worker}`;
-  const dirs = [projectRoot, runtimeDir, tempDir];
-  try {
-    execFileSync(...nginxCommand(runtime, ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], dirs), { stdio: 'pipe' });
-  } catch (error) {
-    throw new Error(`nginx (${runtime.name}): configuration test failed:\n${error.stderr}`);
-  }
-  const child = startProcess(...nginxCommand(runtime, ['-p', runtimeDir, '-c', conf, '-g', globals], dirs), { logFile: errorLog });
-  await waitUntil('nginx', () => portAcceptsConnections(listenPort), { timeoutMs: 15_000, logFile: errorLog, process: child });
+  const child = await runNginx({ runtimeDir, conf, port: listenPort, errorLog, njs: runtime.name });
   return {
     url: `http://127.0.0.1:${listenPort}`,
     port: listenPort,

@@ -8,7 +8,8 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cache.mjs';
 
-const PACKAGES = ['nginx', 'libnginx-mod-http-js'];
+// ca-certificates: the gate verifies Keycloak's certificate against the system's CA bundle by default.
+const PACKAGES = ['nginx', 'libnginx-mod-http-js', 'ca-certificates'];
 // Other processes may run apt at the same time; wait for their lock instead of failing.
 const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
 
@@ -67,12 +68,13 @@ export function chrootMarker(suite) {
 }
 
 /**
- * Builds the chroot of `suite` unless the cache has it. The build happens beside the cached directory and is
- * renamed into place when complete, so an interrupted or concurrent build never leaves a half chroot behind.
+ * Builds the chroot of `suite` unless the cache has one with every package of PACKAGES. The build happens beside
+ * the cached directory and is renamed into place when complete, so an interrupted or concurrent build never
+ * leaves a half chroot behind.
  */
 export function ensureChroot(suite, { log = console.log } = {}) {
   const built = chrootMarker(suite);
-  if (built) return built;
+  if (built && PACKAGES.every((name) => Object.prototype.hasOwnProperty.call(built.packages, name))) return built;
   if (process.getuid?.() !== 0) throw new Error(`njs chroots: building the ${suite} chroot needs root (debootstrap, chroot)`);
   ensureDebootstrap();
   const partial = `${chrootDir(suite)}.partial-${process.pid}`;
@@ -89,6 +91,8 @@ export function ensureChroot(suite, { log = console.log } = {}) {
   }
   const marker = { suite, packages: packageVersions(partial) };
   writeFileSync(join(partial, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+  // A cached chroot without every package is replaced.
+  if (built) rmSync(chrootDir(suite), { recursive: true, force: true });
   try {
     renameSync(partial, chrootDir(suite));
   } catch (error) {

@@ -65,7 +65,10 @@ export function logTail(file, lines = 40) {
   }
 }
 
-/** Polls `check` until it resolves true; fails after `timeoutMs`, naming the component and showing its log. */
+/**
+ * Polls `check` until it resolves true; fails after `timeoutMs`, naming the component and showing its log. A
+ * process that did not become ready is stopped first: the caller gets no handle on it to stop it later.
+ */
 export async function waitUntil(component, check, { timeoutMs, logFile, process: child }) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -75,6 +78,7 @@ export async function waitUntil(component, check, { timeoutMs, logFile, process:
     if (await check().catch(() => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  if (child) await stopProcessGroup(child.pid);
   throw new Error(`${component} was not ready within ${timeoutMs / 1000} s. Log tail (${logFile}):\n${logTail(logFile)}`);
 }
 

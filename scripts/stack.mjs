@@ -38,6 +38,25 @@ async function stopAll(processes) {
 }
 
 /**
+ * The template values of a gate in front of this stack's Keycloak and MLflow (`{ url, port }` each). Every
+ * instance given the same `sessionKey` accepts the browser sessions of the others.
+ * @param {{ keycloak: { url: string, port: number }, mlflow: { port: number }, sessionKey: string }} options
+ */
+export function gateSettings({ keycloak, mlflow, sessionKey }) {
+  return {
+    MLFLOW_GATE_ISSUER: `${keycloak.url}/realms/${realmAccess.realm}`,
+    MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloak.port}`,
+    // Keycloak runs on this host: plain http, chosen here (the default is https).
+    MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
+    MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${mlflow.port}`,
+    // Projects: the resource server's secret, as the realm file has it (dev-only).
+    MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret,
+    // Browser login.
+    MLFLOW_GATE_SESSION_KEY: sessionKey,
+  };
+}
+
+/**
  * Starts every component, waits until each is healthy and writes `<dir>/stack.json`. On failure, stops what
  * it started and throws an error that names the component and shows its log tail.
  * `mlflowSecurity` passes MLflow's host allow-list and CORS origins (see startMlflow).
@@ -76,15 +95,8 @@ export async function startStack({ dir = defaultStackDir, ports = portsFromEnvir
       await startNginx({
         runtimeDir: join(dir, 'nginx'),
         port: ports.gate,
-        settings: {
-          MLFLOW_GATE_ISSUER: `${keycloak.url}/realms/${realmAccess.realm}`,
-          MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloak.port}`,
-          MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${mlflow.port}`,
-          // Projects: the resource server's secret, as the realm file has it (dev-only).
-          MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret,
-          // Browser login; a new key per start, so browser sessions end when the stack restarts.
-          MLFLOW_GATE_SESSION_KEY: randomBytes(32).toString('base64'),
-        },
+        // A new session key per start, so browser sessions end when the stack restarts.
+        settings: gateSettings({ keycloak, mlflow, sessionKey: randomBytes(32).toString('base64') }),
       }),
     );
     const stack = {

@@ -9,3 +9,13 @@ export function parseJsonObject(text: string): JsonObject | null {
     return null;
   }
 }
+
+/** A JSON array from text that may be anything, or null when it is not one. */
+export function parseJsonArray(text: string): unknown[] | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value : null;
+  } catch (e) {
+    return null;
+  }
+}

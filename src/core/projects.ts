@@ -14,7 +14,7 @@
  * permissions are checked in a `response_mode=permissions` answer.
  */
 import { UMA_GRANT_TYPE } from './decision';
-import { parseJsonObject } from './json-object';
+import { parseJsonArray, parseJsonObject } from './json-object';
 import type { Permission, Scope } from './permissions';
 import type { Refusal } from './refusals';
 
@@ -204,15 +204,6 @@ export function interpretProjectLookup(workspace: string, status: number, body: 
 export function projectResources(body: string): ProjectResource[] | null {
   const listed = parseJsonArray(body);
   return listed === null ? null : listed.map(projectResource).filter((resource): resource is ProjectResource => resource !== null);
-}
-
-function parseJsonArray(body: string): unknown[] | null {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    return Array.isArray(parsed) ? parsed : null;
-  } catch (e) {
-    return null;
-  }
 }
 
 /**

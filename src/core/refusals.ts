@@ -58,6 +58,13 @@ export function refusalTable() {
       code: 'RESOURCE_ALREADY_EXISTS',
       message: 'The name %s belongs to a project deleted moments ago, so that nothing granted in it reaches a new one; try again then.',
     },
+    'no-project': { status: 404, code: 'RESOURCE_DOES_NOT_EXIST', message: 'No project (workspace) named %s.' },
+    'not-project-owner': {
+      status: 403,
+      code: 'PERMISSION_DENIED',
+      message: 'Only the owner of project %s shares it (and sees its shares).',
+    },
+    'unknown-group': { status: 404, code: 'RESOURCE_DOES_NOT_EXIST', message: 'The realm has no group %s.' },
     'cross-site': {
       status: 403,
       code: 'PERMISSION_DENIED',

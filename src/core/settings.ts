@@ -17,7 +17,7 @@ export const VARIABLE_PREFIX = 'mlflow_gate_';
  * every object of this module again on each request.
  */
 export type GateKind = 'realm URL' | 'client id' | 'client ids' | 'positive number' | 'on/off' | 'seconds' | 'session key' | 'secret';
-export type NginxKind = 'listen address' | 'worker processes' | 'file' | 'directory' | 'host:port' | 'nginx time' | 'nginx size';
+export type NginxKind = 'listen address' | 'worker processes' | 'file' | 'directory' | 'host:port' | 'scheme' | 'nginx time' | 'nginx size';
 export type Kind = GateKind | NginxKind;
 
 /**
@@ -139,6 +139,8 @@ export function describeKind(kind: Kind): string {
       return 'a directory';
     case 'host:port':
       return 'host:port';
+    case 'scheme':
+      return '`https`, or `http`';
     case 'nginx time':
       return 'an nginx time (5s, 2m)';
     case 'nginx size':
@@ -223,7 +225,8 @@ export const NGINX_SETTINGS = {
     default: null,
     givenBy: 'installation',
     kind: 'listen address',
-    meaning: "Where the gate's server listens (`listen`).",
+    meaning:
+      "Where the gate's server listens (`listen`); with `ssl` (`443 ssl`) it serves HTTPS with the certificate an installation puts in `server.d/` (docker-compose.yml: `docker/gate/tls.conf`).",
   },
   worker_processes: {
     default: 'auto',
@@ -264,13 +267,26 @@ export const NGINX_SETTINGS = {
     default: null,
     givenBy: 'installation',
     kind: 'directory',
-    meaning: 'Holds the snippets `mlflow-uma-gate.{http,locations,helper}.conf`.',
+    meaning:
+      "Holds the snippets `mlflow-uma-gate.{http,locations,helper,keycloak}.conf`, and in `server.d/*.conf` what an installation adds to the gate's server (nothing by default).",
   },
   keycloak_upstream: {
     default: null,
     givenBy: 'operator',
     kind: 'host:port',
-    meaning: "Keycloak's HTTP address (upstream `mlflow_gate_keycloak`).",
+    meaning: "Keycloak's address (upstream `mlflow_gate_keycloak`), reached with `MLFLOW_GATE_KEYCLOAK_SCHEME`.",
+  },
+  keycloak_scheme: {
+    default: 'https',
+    kind: 'scheme',
+    meaning:
+      "How the gate reaches Keycloak. `https` verifies Keycloak's certificate against `MLFLOW_GATE_KEYCLOAK_CA_FILE` and the issuer's host name, and answers 503 when it does not verify ([Keycloak over HTTPS](#keycloak-over-https)); `http` sends tokens and secrets unencrypted: only for a Keycloak on the same host or a private network.",
+  },
+  keycloak_ca_file: {
+    default: '/etc/ssl/certs/ca-certificates.crt',
+    kind: 'file',
+    meaning:
+      "The CA certificates (PEM) Keycloak's certificate must chain to (`proxy_ssl_trusted_certificate`): the system's bundle (Debian, the official image), or your own CA's. NGINX loads it at start, with `http` too.",
   },
   mlflow_upstream: {
     default: null,

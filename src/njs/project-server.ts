@@ -28,6 +28,18 @@ import {
   ticketIds,
 } from '../core/projects';
 import { interpretTokenResponse, tokenRequestBody } from '../core/credentials';
+import {
+  gatePolicyFor,
+  GROUP_SHARES_LOCATION,
+  groupPolicies,
+  groupPolicyBody,
+  groupSharesBody,
+  groupSharesOf,
+  ownerTokenRequestBody,
+  parseGroupShareChange,
+  createdPolicy,
+} from '../core/group-shares';
+import type { GroupPolicy } from '../core/group-shares';
 import type { Refusal } from '../core/refusals';
 import type { Frame } from './frame';
 import { helperHandler, JSON_HEADERS, send } from './frame';
@@ -284,4 +296,80 @@ export const projects = /* @__PURE__ */ helperHandler(async (frame) => {
   if (collection && r.method === 'POST') return createProject(frame, path);
   if (named !== null && r.method === 'DELETE' && isWorkspaceName(named[1]) && named[1] !== DEFAULT_WORKSPACE) return deleteProject(frame, path, named[1]);
   frame.refuse({ kind: 'internal', detail: `no project operation ${r.method} ${path}` });
+});
+
+/**
+ * The resource server's token for the owner, for Keycloak's policy API, which serves a resource's owner only and
+ * only through a resource server (src/core/group-shares.ts). `bearer` is the owner's Authorization value.
+ */
+async function ownerPolicyToken(frame: Frame, bearer: string): Promise<Token> {
+  const config = frame.config;
+  if (config.resourceServerSecret === null || bearer.indexOf('Bearer ') !== 0) return { ok: false, refusal: { kind: 'internal', detail: 'projects are not enabled' } };
+  const reply = await postToKeycloak(frame, KEYCLOAK_LOCATIONS.token, ownerTokenRequestBody(config.resourceServer, config.resourceServerSecret, bearer.slice('Bearer '.length)));
+  const exchanged = interpretTokenResponse(reply.status, reply.body);
+  if (!exchanged.ok) {
+    frame.r.error(
+      `mlflow-uma-gate: exchanging the owner's token for the resource server's failed (${reply.status} ${reply.body.slice(0, 200)}); the realm must enable standard token exchange on ${config.resourceServer} and put it in the login client's audience (README, "Projects")`,
+    );
+    return { ok: false, refusal: { kind: 'internal', detail: 'Keycloak does not let the gate act for the owner; see the NGINX error log' } };
+  }
+  return { ok: true, token: exchanged.accessToken };
+}
+
+async function listGroupPolicies(frame: Frame, resourceId: string): Promise<GroupPolicy[] | null> {
+  const listed = await protection(frame, 'GET', `/uma-policy?resource=${resourceId}&first=0&max=1000`);
+  return listed.status === 200 ? groupPolicies(listed.body) : null;
+}
+
+/**
+ * A project's group shares, for its owner: GET lists them, PUT sets the scopes of one group (none: the share ends).
+ * Arrives from the gate's server (src/njs/group-shares.ts) with the caller's verified name and token.
+ */
+export const groupShares = /* @__PURE__ */ helperHandler(async (frame) => {
+  const r = frame.r;
+  const uri = String(r.variables.uri);
+  const workspace = uri.indexOf(`${GROUP_SHARES_LOCATION}/`) === 0 ? uri.slice(GROUP_SHARES_LOCATION.length + 1) : '';
+  const user = decodeURIComponent(String(r.headersIn['X-Mlflow-Gate-User'] || ''));
+  const bearer = String(r.headersIn['X-Mlflow-Gate-Bearer'] || '');
+  if (!isWorkspaceName(workspace) || workspace === DEFAULT_WORKSPACE || user === '' || (r.method !== 'GET' && r.method !== 'PUT')) {
+    return frame.refuse({ kind: 'internal', detail: 'a group share request without project, user or method' });
+  }
+  const change = r.method === 'PUT' ? parseGroupShareChange(r.requestText ? String(r.requestText) : '') : null;
+  if (change !== null && !change.ok) return frame.refuse(change.refusal);
+  const lookup = await lookupProject(frame, workspace, false);
+  if (lookup.kind === 'failed') {
+    r.error(`mlflow-uma-gate: ${lookup.logLine}`);
+    return frame.refuse(lookup.refusal);
+  }
+  if (lookup.kind !== 'found' || lookup.resource.deletedAt !== null) return frame.refuse({ kind: 'no-project', detail: workspace });
+  const resource = lookup.resource;
+  if (resource.owner !== user) return frame.refuse({ kind: 'not-project-owner', detail: workspace });
+  const owner = await ownerPolicyToken(frame, bearer);
+  if (!owner.ok) return frame.refuse(owner.refusal);
+  presentToken(frame, owner.token);
+  let policies = await listGroupPolicies(frame, resource.id);
+  if (policies === null) return frame.refuse(unavailable);
+  if (change !== null && change.ok) {
+    const existing = gatePolicyFor(policies, resource.id, change.group);
+    let changed: Reply;
+    if (change.scopes.length === 0) {
+      changed = existing === null ? { status: 204, body: '', contentType: '' } : await protection(frame, 'DELETE', `/uma-policy/${existing.id}`);
+    } else if (existing !== null) {
+      changed = await protection(frame, 'PUT', `/uma-policy/${existing.id}`, groupPolicyBody(resource.id, change.group, change.scopes, existing.id));
+    } else {
+      changed = await protection(frame, 'POST', `/uma-policy/${resource.id}`, groupPolicyBody(resource.id, change.group, change.scopes, null));
+      const made = changed.status === 200 ? createdPolicy(changed.body, change.group) : null;
+      if (made !== null && !made.namesGroup) {
+        if (made.id !== null) await protection(frame, 'DELETE', `/uma-policy/${made.id}`);
+        return frame.refuse({ kind: 'unknown-group', detail: change.group });
+      }
+    }
+    if (changed.status < 200 || changed.status > 299) {
+      r.error(`mlflow-uma-gate: changing the share of ${workspace} with ${change.group} failed (${changed.status} ${changed.body.slice(0, 200)})`);
+      return frame.refuse(unavailable);
+    }
+    policies = await listGroupPolicies(frame, resource.id);
+    if (policies === null) return frame.refuse(unavailable);
+  }
+  send(frame, 200, JSON_HEADERS, groupSharesBody(workspace, groupSharesOf(policies)));
 });

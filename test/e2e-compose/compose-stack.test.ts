@@ -5,11 +5,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DockerComposeEnvironment, getContainerRuntimeClient, type StartedDockerComposeEnvironment, Wait } from 'testcontainers';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { projectRoot } from '../../scripts/nginx.mjs';
 import { freePort } from '../../scripts/processes.mjs';
 import { realmAccess } from '../../scripts/realm.mjs';
+import { makeDevelopmentCertificate } from '../support/development-certificate.js';
 import { mlflowClientSpec } from '../support/mlflow-client-spec.js';
 import type { StackJson } from '../support/stack-json.js';
 
@@ -36,6 +41,11 @@ describe.skipIf(skipReason !== null)(`docker compose up${skipReason ? ` (skipped
     const gatePort = await freePort();
     const keycloakPort = await freePort();
     const keycloak = `http://localhost:${keycloakPort}`;
+    // The gate serves HTTPS only: the README's development certificate, trusted by this file's requests and by
+    // the mlflow client the spec runs.
+    const certificate = makeDevelopmentCertificate(mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-compose-')));
+    setGlobalDispatcher(new Agent({ connect: { ca: readFileSync(certificate.certificateFile) } }));
+    process.env.MLFLOW_TRACKING_SERVER_CERT_PATH = certificate.certificateFile;
     environment = await new DockerComposeEnvironment(projectRoot, 'docker-compose.yml')
       .withProjectName(`mlflow-uma-gate-e2e-${Date.now()}`)
       .withBuild()
@@ -55,11 +65,13 @@ describe.skipIf(skipReason !== null)(`docker compose up${skipReason ? ` (skipped
         MLFLOW_S3_ACCESS_KEY: 'mlflow',
         MLFLOW_S3_SECRET_KEY: secret(),
         GATE_SESSION_KEY: randomBytes(32).toString('base64'),
+        GATE_TLS_CERTIFICATE_FILE: certificate.certificateFile,
+        GATE_TLS_KEY_FILE: certificate.keyFile,
       })
       .withWaitStrategy('gate-1', Wait.forHealthCheck())
       .withStartupTimeout(600_000)
       .up();
-    stack = { gate: `http://localhost:${gatePort}`, keycloak, mlflow: 'inside the compose network only', ...realmAccess };
+    stack = { gate: `https://localhost:${gatePort}`, keycloak, mlflow: 'inside the compose network only', ...realmAccess };
   }, 900_000);
 
   afterAll(async () => {

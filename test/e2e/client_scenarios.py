@@ -15,6 +15,11 @@ import sys
 import tempfile
 import time
 
+# MLflow's telemetry thread sets and removes an environment variable while the client's requests iterate over the
+# environment (requests' proxy lookup): a KeyError in a long run, measured with MLflow 3.17.2. Its upload has no
+# network to reach here anyway.
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
 import requests
 from mlflow import MlflowClient
 from mlflow.entities import Metric

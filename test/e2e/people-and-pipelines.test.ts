@@ -3,7 +3,7 @@
  * through Keycloak's own login form, the real mlflow client using only what login wrote, a job that outlives
  * many access tokens, logout and revocation, and service accounts over Basic with their rate limits.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { credentialsPath, iniValue, parseIni } from '../../cli/mlflow-uma-gate.mjs';
 import { mlflowPython } from '../../scripts/mlflow.mjs';
 import { projectRoot } from '../../scripts/nginx.mjs';
-import { approveDeviceLogin } from '../support/device-login';
+import { cliLogin } from '../support/device-login';
 import { adminApi } from '../support/tokens';
 import { eventually } from '../support/waiting';
 
@@ -28,30 +28,6 @@ const ALLOW_LIFETIME_MS = 30_000;
 const stack = inject('nativeStack');
 const editor = stack.users.find((user) => user.role === 'editor')!;
 const viewer = stack.users.find((user) => user.role === 'viewer')!;
-
-/** `mlflow-uma-gate login` in a fresh home directory, approved by `person` on Keycloak's login page. */
-async function login(person: { username: string; password: string }): Promise<{ home: string; output: string }> {
-  const home = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-home-'));
-  const child = spawn(process.execPath, [cli, 'login', '--url', stack.gate], { env: { ...process.env, HOME: home } });
-  let output = '';
-  let approval: Promise<string> | undefined;
-  child.stderr.on('data', (chunk) => (output += chunk));
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-    const address = /(https?:\/\/\S+\/device\?user_code=\S+)/.exec(output);
-    if (address && !approval) approval = approveDeviceLogin(address[1], person.username, person.password);
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => child.kill(), 60_000);
-    child.on('exit', (exitCode) => {
-      clearTimeout(timer);
-      resolve(exitCode);
-    });
-  });
-  if (approval) await approval;
-  if (code !== 0) throw new Error(`login exited ${code}:\n${output}`);
-  return { home, output };
-}
 
 function cliIn(home: string, ...args: string[]) {
   return run(process.execPath, [cli, ...args], { env: { ...process.env, HOME: home }, timeout: 60_000 });
@@ -78,7 +54,7 @@ describe('a person: mlflow-uma-gate login', () => {
   let stored: ReturnType<typeof parseIni>;
 
   beforeAll(async () => {
-    ({ home } = await login(editor));
+    ({ home } = await cliLogin(stack.gate, editor));
     stored = parseIni(readFileSync(credentialsPath(home), 'utf8'));
   }, 120_000);
 
@@ -107,7 +83,7 @@ describe('a person: mlflow-uma-gate login', () => {
     await adminApi(stack.keycloak, 'PUT', '', { accessTokenLifespan: ACCESS_TOKEN_SECONDS });
     try {
       // Logged in again under the short lifespan, so that every access token the job uses lives 60 s.
-      const shortLived = await login(editor);
+      const shortLived = await cliLogin(stack.gate, editor);
       const outcome = await client('long_run', { experiment: `long-run-${Date.now()}`, seconds: LONG_RUN_SECONDS, interval: 5 }, { HOME: shortLived.home });
       expect(outcome.failures, JSON.stringify(outcome.failures)).toEqual([]);
       expect(outcome.logged).toBeGreaterThanOrEqual(LONG_RUN_SECONDS / 5 - 2);
@@ -118,7 +94,7 @@ describe('a person: mlflow-uma-gate login', () => {
   }, (LONG_RUN_SECONDS + 120) * 1000);
 
   it('a viewer who logged in reads but cannot write', async () => {
-    const viewerHome = (await login(viewer)).home;
+    const viewerHome = (await cliLogin(stack.gate, viewer)).home;
     const password = iniValue(parseIni(readFileSync(credentialsPath(viewerHome), 'utf8')), 'mlflow', 'mlflow_tracking_password')!;
     expect((await statusWithBasic(viewer.username, password)).status).toBe(200);
     const created = await client('create_experiment', { experiment: `viewer-${Date.now()}` }, { HOME: viewerHome });

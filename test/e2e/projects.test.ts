@@ -313,6 +313,37 @@ describe('the command line', () => {
     await eventually('the revocation takes effect', async () => ((await readAsViewer()).status === 403 ? true : undefined), ALLOW_LIFETIME_MS + MARGIN_MS, 500);
   });
 
+  it('shares with groups through the gate: their members hold the scopes, others nothing; only the owner shares', async () => {
+    const grouped = `groups-${suffix}`;
+    expect((await call(token('editor'), 'POST', '/api/3.0/mlflow/workspaces', { body: { name: grouped } })).status).toBe(201);
+    const owner = await loggedIn('editor');
+    expect((await cliIn(owner, ['share', grouped, '/viewers', 'read'])).stdout).toContain(`${grouped} is shared with group /viewers: read`);
+    // The service account is a member of /editors, whose role writes; the share adds the project's write.
+    expect((await cliIn(owner, ['share', grouped, '/editors', 'write,read'])).stdout).toContain('shared with group /editors: read, write');
+    expect((await cliIn(owner, ['shares', grouped])).stdout).toMatch(/^group \/editors: read, write\ngroup \/viewers: read$/m);
+    const readAs = async (role: string) => (await call(token(role), 'GET', '/api/2.0/mlflow/experiments/search?max_results=10', { workspace: grouped })).status;
+    const writeAsService = async () => (await call(token('service'), 'POST', '/api/2.0/mlflow/experiments/create', { workspace: grouped, body: { name: `by-group-${suffix}` } })).status;
+    await eventually('the group share takes effect', async () => ((await readAs('viewer')) === 200 ? true : undefined), DENY_LIFETIME_MS + MARGIN_MS, 500);
+    await eventually('the write share takes effect', async () => ((await writeAsService()) === 200 ? true : undefined), DENY_LIFETIME_MS + MARGIN_MS, 1_000);
+    expect(await readAs('none')).toBe(403);
+    // A member cannot share on, nor see the shares; nobody shares with a group the realm lacks.
+    await expect(cliIn(await loggedIn('viewer'), ['share', grouped, '/viewers', 'write'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`Only the owner of project ${grouped}`) });
+    const asViewer = await call(token('viewer'), 'GET', `/_mlflow_gate/group-shares/${grouped}`);
+    expect(asViewer).toMatchObject({ status: 403, json: { error_code: 'PERMISSION_DENIED' } });
+    await expect(cliIn(owner, ['share', grouped, '/nope', 'read'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('The realm has no group /nope') });
+    expect((await cliIn(owner, ['shares', grouped])).stdout).not.toContain('/nope');
+    const anonymous = await request(`${stack.gate}/_mlflow_gate/group-shares/${grouped}`);
+    expect(anonymous.statusCode).toBe(401);
+    await anonymous.body.dump();
+    expect((await call(token('editor'), 'POST', `/_mlflow_gate/group-shares/${grouped}`, { body: { group: '/viewers', scopes: [] } })).status).toBe(405);
+    expect((await call(token('editor'), 'PUT', `/_mlflow_gate/group-shares/${grouped}`, { body: { group: '/viewers', scopes: ['own'] } })).status).toBe(400);
+    expect((await call(token('editor'), 'GET', '/_mlflow_gate/group-shares/default')).status).toBe(400);
+    expect((await call(token('editor'), 'GET', `/_mlflow_gate/group-shares/missing-${suffix}`)).json).toMatchObject({ error_code: 'RESOURCE_DOES_NOT_EXIST' });
+    expect((await cliIn(owner, ['unshare', grouped, '/editors', 'write'])).stdout).toContain('shared with group /editors: read');
+    expect((await cliIn(owner, ['unshare', grouped, '/viewers'])).stdout).toContain(`${grouped} is no longer shared with group /viewers`);
+    await eventually('the revocation takes effect', async () => ((await readAs('viewer')) === 403 ? true : undefined), ALLOW_LIFETIME_MS + MARGIN_MS, 500);
+  });
+
   it('reconciles: a workspace without a resource gets one, owned by the admin who runs it; again, nothing changes', async () => {
     const orphan = `orphan-${suffix}`;
     // Made in MLflow itself, as before the gate managed projects.

@@ -149,6 +149,8 @@ describe('identity and forwarding headers from the client never reach MLflow', (
     const received = JSON.parse(response.body).headers as Record<string, string>;
     STRIPPED_HEADERS.forEach((name) => expect([name, received[name]]).toEqual([name, undefined]));
     expect(received['x-mlflow-gate-user']).toBe(viewer.username);
+    // Of the gate's own headers MLflow gets the verified user only: the settings are for the helper server.
+    expect(Object.keys(received).filter((name) => name.startsWith('x-mlflow-gate-'))).toEqual(['x-mlflow-gate-user']);
   });
 
   it.each(['X-Mlflow-Gate-User', 'x-mlflow-gate-secret', 'X-Mlflow-Gate-Bearer', 'X-MLFLOW-GATE-ISSUER'])(

@@ -34,6 +34,7 @@ async function gate(keycloakPort = stack.keycloakPort) {
     settings: {
       MLFLOW_GATE_ISSUER: stack.issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloakPort}`,
+      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
       // The cache key changes when an allow lifetime ends; within a test it must not, or a HIT becomes a MISS.
       MLFLOW_GATE_CACHE_ALLOW_TTL: '24h',

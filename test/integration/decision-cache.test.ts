@@ -47,6 +47,7 @@ async function cachingGate(settings: Record<string, string> = {}) {
     settings: {
       MLFLOW_GATE_ISSUER: stack.issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${proxy.port}`,
+      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
       ...OUTLASTING_TESTS,
       ...settings,

@@ -39,6 +39,7 @@ async function gateWith(upstreams: { keycloak?: number; mlflow?: number }, setti
     settings: {
       MLFLOW_GATE_ISSUER: stack.issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${upstreams.keycloak ?? stack.keycloakPort}`,
+      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${upstreams.mlflow ?? new URL(stack.echo).port}`,
       ...settings,
     },

@@ -10,9 +10,12 @@ import { stopProcessGroup } from '../../scripts/processes.mjs';
 import { bearer, throughGate } from '../support/gate-client';
 import { demoUsers, realmFile, resourceServer } from '../support/realm';
 import { adminApi, userToken } from '../support/tokens';
+import { eventually } from '../support/waiting';
 
 const stack = inject('stack');
 const admin = demoUsers.find((user) => user.role === 'admin')!;
+// How long the gate may take to allow again once Keycloak answers its realm page after a restart.
+const RECOVERY_MS = 60_000;
 let token: string;
 
 beforeAll(async () => {
@@ -63,6 +66,9 @@ describe('Keycloak stopped', () => {
       logFile: stack.keycloakLog,
     });
     writeFileSync(stack.keycloakPidFile, String(keycloak.pid));
-    expect((await throughGate('GET', '/api/2.0/mlflow/experiments/get', bearer(token))).status).toBe(200);
-  }, 240_000);
+    // A Keycloak that has just started can take longer than the gate's read timeout for its first decisions on a
+    // loaded machine (measured: 503 once at load 30); the gate recovers by itself, with no cached refusal.
+    const recovered = async () => ((await throughGate('GET', '/api/2.0/mlflow/experiments/get', bearer(token))).status === 200 ? true : undefined);
+    await eventually('the gate allows again', recovered, RECOVERY_MS, 1_000);
+  }, 300_000);
 });

@@ -1,11 +1,19 @@
 /**
- * Completes a device-authorization login the way a person does in a browser: open the verification address,
- * sign in on Keycloak's own login form, follow Keycloak's redirects. Cookies are kept per call.
+ * `mlflow-uma-gate login`, and the person's part of its device-authorization login the way a person does it in
+ * a browser: open the verification address, sign in on Keycloak's own login form, follow Keycloak's redirects.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
+import { projectRoot } from '../../scripts/nginx.mjs';
+
+const cli = join(projectRoot, 'cli', 'mlflow-uma-gate.mjs');
 
 const MAX_REDIRECTS = 10;
 
+/** The person's part; cookies are kept per call. */
 export async function approveDeviceLogin(verificationUri: string, username: string, password: string): Promise<string> {
   const cookies = new Map<string, string>();
   async function send(url: string, form?: Record<string, string>) {
@@ -44,4 +52,28 @@ export async function approveDeviceLogin(verificationUri: string, username: stri
   }
   if (done.status !== 200 || /kc-form-login/.test(done.body)) throw new Error(`device login not approved (status ${done.status})`);
   return done.body;
+}
+
+/** `mlflow-uma-gate login --url <gate>` in a fresh home directory, approved by `person` on Keycloak's login page. */
+export async function cliLogin(gate: string, person: { username: string; password: string }): Promise<{ home: string; output: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'mlflow-uma-gate-home-'));
+  const child = spawn(process.execPath, [cli, 'login', '--url', gate], { env: { ...process.env, HOME: home } });
+  let output = '';
+  let approval: Promise<string> | undefined;
+  child.stderr.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    const address = /(https?:\/\/\S+\/device\?user_code=\S+)/.exec(output);
+    if (address && !approval) approval = approveDeviceLogin(address[1], person.username, person.password);
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  if (approval) await approval;
+  if (code !== 0) throw new Error(`login exited ${code}:\n${output}`);
+  return { home, output };
 }

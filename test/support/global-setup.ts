@@ -95,6 +95,8 @@ export default async function setup(project: TestProject) {
     settings: {
       MLFLOW_GATE_ISSUER: issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${keycloak.port}`,
+      // Keycloak on this host, reached over plain http (test/integration/keycloak-tls.test.ts: https).
+      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${echo.port}`,
       // Every request of the shared gate asks Keycloak, so revocation and outage tests see Keycloak's answer
       // at once; test/integration/decision-cache.test.ts covers the cache with gates of its own.

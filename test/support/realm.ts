@@ -12,6 +12,8 @@ export interface DemoUser {
 export interface RealmClient {
   clientId: string;
   secret?: string;
+  attributes?: Record<string, string>;
+  protocolMappers?: { protocolMapper: string; config: Record<string, string> }[];
   authorizationSettings?: {
     allowRemoteResourceManagement?: boolean;
     resources: { name: string; type?: string; ownerManagedAccess?: boolean; scopes: { name: string }[] }[];

@@ -24,7 +24,16 @@ interface Service {
   ports?: string[];
   env_file?: string;
   environment?: Record<string, string>;
-  volumes?: string[];
+  volumes?: (string | BindMount)[];
+}
+
+/** A volume in the long syntax. */
+interface BindMount {
+  type: string;
+  source: string;
+  target: string;
+  read_only?: boolean;
+  bind?: { create_host_path?: boolean };
 }
 
 const composeFile = join(projectRoot, 'docker-compose.yml');
@@ -43,11 +52,11 @@ function environmentFile(text: string): Map<string, string> {
 /** Template settings by placeholder. */
 const templateSettings = new Map(allSettings().filter((setting) => setting.template).map((setting) => [templatePlaceholder(setting.name), setting]));
 
-/** host path (absolute) → container path, for a service's bind mounts. */
+/** host path (absolute) → container path, for a service's bind mounts of files in the checkout. */
 function bindMounts(service: Service): Map<string, string> {
   return new Map(
     (service.volumes ?? [])
-      .filter((volume) => volume.startsWith('./'))
+      .filter((volume): volume is string => typeof volume === 'string' && volume.startsWith('./'))
       .map((volume) => {
         const [host, container] = volume.split(':');
         return [resolve(projectRoot, host), container];
@@ -106,6 +115,22 @@ describe('docker-compose.yml', () => {
     expect(gateMounts.get(bundleDir)).toBe(env.MLFLOW_GATE_BUNDLE_DIR);
     expect(bindMounts(keycloak).get(realmFile)).toBe('/opt/keycloak/data/import/mlflow-realm.json');
     expect(keycloak.command).toContain('--import-realm');
+  });
+
+  it("serves the gate over HTTPS only, with the certificate and key .env names, which must exist", () => {
+    const env = gate.environment!;
+    expect(env.MLFLOW_GATE_LISTEN).toBe('443 ssl');
+    expect(gate.ports).toEqual(['${PUBLISH_ADDRESS:-127.0.0.1}:${GATE_PORT:-8000}:443']);
+    const tlsConf = join(projectRoot, 'docker', 'gate', 'tls.conf');
+    expect(bindMounts(gate).get(tlsConf)).toBe(`${env.MLFLOW_GATE_CONF_DIR}/server.d/tls.conf`);
+    const files = (gate.volumes ?? []).filter((volume): volume is BindMount => typeof volume !== 'string');
+    const certificate = /^ssl_certificate (\S+);$/m.exec(readFileSync(tlsConf, 'utf8'))![1];
+    const key = /^ssl_certificate_key (\S+);$/m.exec(readFileSync(tlsConf, 'utf8'))![1];
+    expect(files).toEqual([
+      { type: 'bind', source: expect.stringMatching(/^\$\{GATE_TLS_CERTIFICATE_FILE:\?/), target: certificate, read_only: true, bind: { create_host_path: false } },
+      { type: 'bind', source: expect.stringMatching(/^\$\{GATE_TLS_KEY_FILE:\?/), target: key, read_only: true, bind: { create_host_path: false } },
+    ]);
+    expect(readFileSync(join(projectRoot, '.gitignore'), 'utf8').split('\n')).toContain('tls/');
   });
 
   it('gives every placeholder of the nginx conf template a value', () => {

@@ -97,7 +97,7 @@ describe('nginx buffers of attribution', () => {
 });
 
 describe('nginx/mlflow-uma-gate.keycloak.conf', () => {
-  const keycloakLocations = [...locations(locationsConf), ...locations(helperConf)].filter(([, block]) => block.includes('http://mlflow_gate_keycloak'));
+  const keycloakLocations = [...locations(locationsConf), ...locations(helperConf)].filter(([, block]) => block.includes('$mlflow_gate_keycloak_scheme://mlflow_gate_keycloak'));
 
   it('is included by every location that calls Keycloak, which repeat none of it', () => {
     expect(keycloakLocations.map(([name]) => name).sort()).toEqual([

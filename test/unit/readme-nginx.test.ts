@@ -39,7 +39,7 @@ describe('README quick start (c): an NGINX you already run', () => {
         .replaceAll('/etc/nginx/mlflow-uma-gate/', `${installed}/`)
         .replaceAll('/var/cache/nginx/mlflow-uma-gate', `${root}/cache`)
         .replaceAll('/var/log/nginx/', `${root}/`)
-        .replace('keycloak.internal:8080', '127.0.0.1:8080')
+        .replace('sso.example.com:443', '127.0.0.1:8443')
         .replace('mlflow.internal:5000', '127.0.0.1:5000')
         .replace('listen 443 ssl;', 'listen 127.0.0.1:18443;')
         .replace('"<output of: openssl rand -base64 32>"', `"${Buffer.alloc(32, 7).toString('base64')}"`);

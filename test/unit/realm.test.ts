@@ -38,6 +38,14 @@ describe('keycloak/mlflow-realm.json', () => {
     expect(settings.allowRemoteResourceManagement).toBe(true);
   });
 
+  it("lets the gate act for an owner in Keycloak's policy API (group shares): the login client's tokens are for the resource server too", () => {
+    expect(resourceServer.attributes?.['standard.token.exchange.enabled']).toBe('true');
+    const audiences = (publicClient.protocolMappers ?? [])
+      .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper' && mapper.config['access.token.claim'] === 'true')
+      .map((mapper) => mapper.config['included.client.audience']);
+    expect(audiences).toContain(resourceServer.clientId);
+  });
+
   it('ships the clients and a demo user for every role', () => {
     expect([publicClient.clientId, resourceServer.clientId, serviceClient.clientId]).toEqual(['mlflow-cli', 'mlflow-gate', 'mlflow-automation']);
     expect(demoUsers.map((user) => user.role).sort()).toEqual(['admin', 'editor', 'none', 'viewer']);

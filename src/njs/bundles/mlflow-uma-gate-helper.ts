@@ -3,6 +3,6 @@
  * the project handlers for decisions the project cache missed and the workspace routes the gate answers itself.
  */
 import { attribute, exchange } from '../helper-server';
-import { projectDecision, projectLookup, projects } from '../project-server';
+import { groupShares, projectDecision, projectLookup, projects } from '../project-server';
 
-export default { attribute, exchange, projectDecision, projectLookup, projects };
+export default { attribute, exchange, groupShares, projectDecision, projectLookup, projects };

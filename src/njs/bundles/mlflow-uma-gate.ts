@@ -1,5 +1,6 @@
-/** The gate's own pages: browser login callback and logout, who am I, the login settings and health. */
+/** The gate's own pages: browser login callback and logout, who am I, the login settings, health, group shares. */
 import { callback, logout } from '../browser';
+import { groupShares } from '../group-shares';
 import { health, loginSettings, whoami } from '../information';
 
-export default { callback, health, loginSettings, logout, whoami };
+export default { callback, groupShares, health, loginSettings, logout, whoami };
