@@ -24,6 +24,7 @@ beforeAll(async () => {
     settings: {
       MLFLOW_GATE_ISSUER: stack.issuer,
       MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${stack.keycloakPort}`,
+      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
       MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
       MLFLOW_GATE_SESSION_KEY: randomBytes(32).toString('base64'),
     },
