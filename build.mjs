@@ -147,13 +147,16 @@ function loadInNjsCli(bundles, conf) {
   console.log(`build: njs ${njsCli.stdout.trim()} loads the ${bundles.length} bundles, each exporting the handlers nginx/*.conf takes from it`);
 }
 
-/** The route index as JSON, for nginx's `js_preload_object` (see src/core/route-matcher.ts for why). */
+/**
+ * The route index as JSON: for nginx's `js_preload_object` (see src/core/route-matcher.ts for why) and, as a
+ * string in the bundle, for QuickJS, which has no preloaded objects (see src/njs/route-index.ts).
+ */
 async function routeIndexJson() {
   const { MLFLOW_ROUTES } = await importTypeScript(join(root, 'src', 'core', 'mlflow-routes.ts'));
-  return `${JSON.stringify(MLFLOW_ROUTES)}\n`;
+  return JSON.stringify(MLFLOW_ROUTES);
 }
 
-async function bundle(entry, file) {
+async function bundle(entry, file, routes) {
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -166,6 +169,7 @@ async function bundle(entry, file) {
       ...UNSUPPORTED_SYNTAX.map((feature) => [feature, false]),
       ...LOWERED_SYNTAX.map((feature) => [feature, false]),
     ]),
+    define: { MLFLOW_GATE_ROUTE_INDEX_JSON: JSON.stringify(routes) },
     legalComments: 'none',
     charset: 'utf8',
     write: false,
@@ -179,10 +183,11 @@ async function bundle(entry, file) {
 
 async function build() {
   const conf = confBundleHandlers(join(root, 'nginx'));
+  const routes = await routeIndexJson();
   const bundles = [];
   for (const { entry, file } of njsBundles(root)) {
     if (conf[file] === undefined) throw new Error(`build: nginx/*.conf imports no ${file} (src/njs/bundles/ has its entry)`);
-    const code = await bundle(entry, file);
+    const code = await bundle(entry, file, routes);
     const kept = unexportedCalls(code, file, conf[file]);
     if (kept.length > 0) throw new Error(`build: dist/${file} evaluates ${kept.join(', ')} on every request without exporting it (see src/njs/frame.ts)`);
     bundles.push({ file, code });
@@ -190,11 +195,10 @@ async function build() {
   const unbuilt = Object.keys(conf).filter((file) => !bundles.some((built) => built.file === file));
   if (unbuilt.length > 0) throw new Error(`build: nginx/*.conf imports ${unbuilt.join(', ')}, which src/njs/bundles/ has no entry for`);
   loadInNjsCli(bundles, conf);
-  const routes = await routeIndexJson();
   // dist/ itself stays in place: a running docker compose stack bind-mounts it.
   mkdirSync(distDir, { recursive: true });
-  writeFileSync(routesFile, routes);
-  console.log(`build: wrote ${routesFile} (${routes.length} bytes)`);
+  writeFileSync(routesFile, `${routes}\n`);
+  console.log(`build: wrote ${routesFile} (${routes.length + 1} bytes)`);
   for (const { file, code } of bundles) {
     writeFileSync(join(distDir, file), code);
     console.log(`build: wrote ${join(distDir, file)} (${readFileSync(join(distDir, file)).length} bytes)`);

@@ -1,9 +1,11 @@
-// Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages) as a plain process.
+// Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages, the host's or a chroot's, see
+// scripts/njs-chroots.mjs) as a plain process.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nginxCommand, njsRuntime } from './njs-chroots.mjs';
 import { freePort, logTail, portAcceptsConnections, reachableBy, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
 import { importTypeScript } from './typescript.mjs';
 
@@ -31,6 +33,15 @@ export function renderTemplate(template, values) {
   return text;
 }
 
+// QuickJS is chosen for the whole http block, before anything loads a bundle.
+const JS_PATH_LINE = /^(\s*)js_path .*$/m;
+
+function withJsEngine(conf, engine) {
+  if (engine === null) return conf;
+  if (!JS_PATH_LINE.test(conf)) throw new Error('nginx.conf.template: no js_path line to put js_engine after');
+  return conf.replace(JS_PATH_LINE, (line, indent) => `${line}\n${indent}js_engine ${engine};`);
+}
+
 // Started as root, nginx runs its workers as this account; they write temp files and the decision cache.
 const WORKER_ACCOUNT = { user: 'nobody', group: 'nogroup' };
 
@@ -47,17 +58,21 @@ export function workerTempDir(runtimeDir) {
 
 /**
  * Tests and starts nginx with the configuration file `conf` (config, logs and pid in `runtimeDir`) and waits
- * until it accepts connections on `port`. Returns the nginx master process.
+ * until it accepts connections on `port`. `njs` names the nginx + njs to run (scripts/njs-chroots.mjs), by
+ * default the one MLFLOW_UMA_GATE_NJS names. Returns the nginx master process.
+ * @param {{ runtimeDir: string, conf: string, port: number, errorLog: string, njs?: string }} options
  */
-export async function runNginx({ runtimeDir, conf, port, errorLog }) {
+export async function runNginx({ runtimeDir, conf, port, errorLog, njs }) {
+  const runtime = njsRuntime(njs);
   const worker = userInfo().uid === 0 ? ` user ${WORKER_ACCOUNT.user} ${WORKER_ACCOUNT.group};` : '';
   const globals = `daemon off; pid ${join(runtimeDir, 'nginx.pid')};${worker}`;
+  const dirs = [projectRoot, runtimeDir, workerTempDir(runtimeDir)];
   try {
-    execFileSync('nginx', ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], { stdio: 'pipe' });
+    execFileSync(...nginxCommand(runtime, ['-t', '-q', '-p', runtimeDir, '-c', conf, '-g', globals], dirs), { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`nginx: configuration test failed:\n${error.stderr}`);
+    throw new Error(`nginx (${runtime.name}): configuration test failed:\n${error.stderr}`);
   }
-  const child = startProcess('nginx', ['-p', runtimeDir, '-c', conf, '-g', globals], { logFile: errorLog });
+  const child = startProcess(...nginxCommand(runtime, ['-p', runtimeDir, '-c', conf, '-g', globals], dirs), { logFile: errorLog });
   await waitUntil('nginx', () => portAcceptsConnections(port), { timeoutMs: 15_000, logFile: errorLog, process: child });
   return child;
 }
@@ -67,11 +82,13 @@ export async function runNginx({ runtimeDir, conf, port, errorLog }) {
  * workerTempDir(runtimeDir)).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
  * MLFLOW_GATE_MLFLOW_UPSTREAM. `templateDir` holds nginx.conf.template and the snippets (this checkout's nginx/, or
- * copies to run, such as the Helm chart's ConfigMaps). Returns { url, port, pid, errorLog, accessLog, auditLog,
- * tempDir, stop }.
- * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, templateDir?: string }} options
+ * copies to run, such as the Helm chart's ConfigMaps). `njs` names the nginx + njs to run (scripts/njs-chroots.mjs),
+ * by default the one MLFLOW_UMA_GATE_NJS names. Returns { url, port, pid, errorLog, accessLog, auditLog, tempDir,
+ * stop }.
+ * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, templateDir?: string, njs?: string }} options
  */
-export async function startNginx({ runtimeDir, port, settings, templateDir = confDir }) {
+export async function startNginx({ runtimeDir, port, settings, templateDir = confDir, njs }) {
+  const runtime = njsRuntime(njs);
   const listenPort = port ?? (await freePort());
   const tempDir = workerTempDir(runtimeDir);
   const errorLog = join(runtimeDir, 'error.log');
@@ -84,7 +101,7 @@ export async function startNginx({ runtimeDir, port, settings, templateDir = con
   symlinkSync(templateDir, snippets);
   writeFileSync(
     conf,
-    renderTemplate(readFileSync(join(templateDir, 'nginx.conf.template'), 'utf8'), {
+    withJsEngine(renderTemplate(readFileSync(join(templateDir, 'nginx.conf.template'), 'utf8'), {
       ...(await nginxTemplateDefaults()),
       MLFLOW_GATE_CONF_DIR: templateDir,
       MLFLOW_GATE_LISTEN: `127.0.0.1:${listenPort}`,
@@ -93,9 +110,9 @@ export async function startNginx({ runtimeDir, port, settings, templateDir = con
       MLFLOW_GATE_ACCESS_LOG: accessLog,
       MLFLOW_GATE_AUDIT_LOG: auditLog,
       ...settings,
-    }),
+    }), runtime.engine),
   );
-  const child = await runNginx({ runtimeDir, conf, port: listenPort, errorLog });
+  const child = await runNginx({ runtimeDir, conf, port: listenPort, errorLog, njs: runtime.name });
   return {
     url: `http://127.0.0.1:${listenPort}`,
     port: listenPort,

@@ -4,7 +4,8 @@
  * The index is plain data (JSON): literal rules in a dictionary, parameterised rules as anchored regular
  * expression sources with their literal prefix. njs runs a module's top-level code for every request, so the
  * build writes the index to dist/mlflow-uma-gate-routes.json, which nginx preloads once
- * (`js_preload_object`) and shares, immutable and without prototypes, with every request; a request compiles
+ * (`js_preload_object`) and shares, immutable and without prototypes, with every request (QuickJS has no
+ * preloaded objects: there the bundle parses its own copy, see src/njs/route-index.ts); a request compiles
  * only the few patterns filed under one of its own leading segments. When several rules match one path they must agree on
  * the guard, otherwise the request is refused: the gate never guesses which rule MLflow will pick.
  */

@@ -15,6 +15,7 @@ import type { Frame, FrameBasics } from './frame';
 import { authorizationHeaders, handler } from './frame';
 import { askKeycloak, resolveCaller } from './keycloak';
 import { askProject } from './projects';
+import { routeIndex } from './route-index';
 
 // The upstreams of the snippets: MLflow, or the helper server (mlflow-uma-gate.helper.conf) for attribution.
 const UPSTREAMS = { mlflow: 'mlflow_gate_mlflow', helper: 'mlflow_gate_helper' } as const;
@@ -66,7 +67,7 @@ async function decide(frame: Frame): Promise<void> {
       sameOriginWrite: isSameOriginWrite(method, String(r.headersIn.Origin || ''), String(r.headersIn.Referer || ''), ownOrigin),
     },
     config,
-    mlflow_gate_routes,
+    routeIndex(),
   );
   const sessionKey = config.sessionKey;
   const navigation = sessionKey !== null && isBrowserNavigation(method, String(r.headersIn.Accept || ''));

@@ -27,7 +27,8 @@ export async function seal(material: string, text: string): Promise<string> {
   const iv = new Uint8Array(12);
   crypto.getRandomValues(iv);
   const key = await sealingKey(material);
-  const sealed = await crypto.subtle.encrypt(aesGcm(iv), key, text);
+  // Bytes, not the string: QuickJS's WebCrypto accepts only buffers (the njs engine takes either).
+  const sealed = await crypto.subtle.encrypt(aesGcm(iv), key, Buffer.from(text));
   return Buffer.concat([Buffer.from(iv), Buffer.from(sealed)]).toString('base64url');
 }
 

@@ -100,6 +100,20 @@ describe('authorize (njs shell)', () => {
     );
   });
 
+  it('under QuickJS, where nothing is preloaded, routes with the copy of the index the build puts in the bundle', async () => {
+    const globals = globalThis as Record<string, unknown>;
+    const preloadedRoutes = globals.mlflow_gate_routes;
+    delete globals.mlflow_gate_routes;
+    globals.MLFLOW_GATE_ROUTE_INDEX_JSON = JSON.stringify(MLFLOW_ROUTES);
+    try {
+      const r = await authorize(fakeRequest('/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.pkl', async () => ({ status: 200, responseText: '{"result":true}' })));
+      expect(r.return).toHaveBeenCalledWith(204);
+    } finally {
+      globals.mlflow_gate_routes = preloadedRoutes;
+      delete globals.MLFLOW_GATE_ROUTE_INDEX_JSON;
+    }
+  });
+
   it('signals a refusal with its real status, body and headers', async () => {
     const r = await authorize(fakeRequest('/api/2.0/mlflow/experiments/get', async () => ({ status: 403, responseText: '{"error":"access_denied"}' })));
     expect(r.return).toHaveBeenCalledWith(403);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { integrationProject, NJS_RUNTIMES } from '../../scripts/njs-chroots.mjs';
 import { README, readChartValues, renderTemplateDefaults, TEMPLATE_DEFAULTS_FILE, withChartValues, withRouteTable, withSettingsTables } from '../../scripts/docs.mjs';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 import * as settings from '../../src/core/settings';
@@ -21,5 +22,12 @@ describe('generated copies (run npm run docs after changing their source)', () =
 
   it('nginx/template-defaults.env holds the current template defaults', () => {
     expect(readFileSync(TEMPLATE_DEFAULTS_FILE, 'utf8')).toBe(renderTemplateDefaults(settings));
+  });
+});
+
+describe('njs compatibility in README.md', () => {
+  it('names exactly the nginx + njs builds the integration tests run on', () => {
+    const named = [...readFileSync(README, 'utf8').matchAll(/^\| `(integration[\w-]*)` \|/gm)].map((row) => row[1]).sort();
+    expect(named).toEqual(Object.keys(NJS_RUNTIMES).map(integrationProject).sort());
   });
 });
