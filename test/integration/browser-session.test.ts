@@ -6,28 +6,19 @@
  * njs of the matrix; test/e2e drives the same in Chromium on the host's njs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startNginx } from '../../scripts/nginx.mjs';
 import { demoUsers } from '../support/realm';
+import { startTestGate } from '../support/test-gate';
 
 const stack = inject('stack');
 const viewer = demoUsers.find((user) => user.role === 'viewer')!;
 const SEARCH = '/ajax-api/2.0/mlflow/experiments/search';
-let gate: Awaited<ReturnType<typeof startNginx>>;
+let gate: Awaited<ReturnType<typeof startTestGate>>;
 
 beforeAll(async () => {
-  gate = await startNginx({
-    runtimeDir: mkdtempSync(join(stack.runtimeDir, 'browser-session-')),
-    settings: {
-      MLFLOW_GATE_ISSUER: stack.issuer,
-      MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${stack.keycloakPort}`,
-      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
-      MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
-      MLFLOW_GATE_SESSION_KEY: randomBytes(32).toString('base64'),
-    },
+  gate = await startTestGate(stack, 'browser-session', {
+    MLFLOW_GATE_SESSION_KEY: randomBytes(32).toString('base64'),
   });
 }, 120_000);
 

@@ -5,8 +5,6 @@
  * and every variant the gate's own rules allow must have arrived.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { artifactPathProblem } from '../../src/core/artifact-paths';
@@ -18,11 +16,11 @@ import { workspaceOperation } from '../../src/core/projects';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 import { TEST_ID_HEADER } from '../support/echo-upstream';
 import { seenUpstream } from '../support/gate-client';
-import { startNginx } from '../../scripts/nginx.mjs';
 import { registerProject } from '../support/projects';
 import { demoUsers, resourceServer } from '../support/realm';
 import { examplePath } from '../support/routes';
 import { userToken } from '../support/tokens';
+import { startTestGate } from '../support/test-gate';
 
 const stack = inject('stack');
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -89,15 +87,8 @@ beforeAll(async () => {
   client = new Client(stack.gate, { pipelining: 0 });
   // The viewer's own project, on a gate with projects on (the shared gate has them off).
   removeProject = await registerProject(stack.keycloak, PROJECT, viewer.username);
-  const nginx = await startNginx({
-    runtimeDir: mkdtempSync(join(stack.runtimeDir, 'differential-')),
-    settings: {
-      MLFLOW_GATE_ISSUER: stack.issuer,
-      MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${stack.keycloakPort}`,
-      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
-      MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
-      MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret ?? '',
-    },
+  const nginx = await startTestGate(stack, 'differential', {
+    MLFLOW_GATE_RESOURCE_SERVER_SECRET: resourceServer.secret ?? '',
   });
   projectGate = { url: nginx.url, stop: nginx.stop };
 });

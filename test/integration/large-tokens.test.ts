@@ -4,16 +4,14 @@
  * Keycloak, the echo upstream): such a caller is served on every path a small-token caller is, a token above
  * max_token_bytes gets the gate's 401 and a header above nginx's buffers a 400, both in MLflow's JSON.
  */
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startNginx } from '../../scripts/nginx.mjs';
 import { readConfig } from '../../src/core/config';
 import type { LargeTokenFixture } from '../support/large-tokens';
 import { createLargeTokenPrincipals } from '../support/large-tokens';
 import { publicClient } from '../support/realm';
 import { tokenAnswer, userToken } from '../support/tokens';
+import { startTestGate } from '../support/test-gate';
 
 const stack = inject('stack');
 const READ = '/api/2.0/mlflow/experiments/get?experiment_id=0';
@@ -37,15 +35,8 @@ let gate: string;
 
 beforeAll(async () => {
   fixture = await createLargeTokenPrincipals(stack.keycloak, prefix, [person, oversized], [service]);
-  const nginx = await startNginx({
-    runtimeDir: mkdtempSync(join(stack.runtimeDir, 'large-tokens-')),
-    settings: {
-      MLFLOW_GATE_ISSUER: stack.issuer,
-      MLFLOW_GATE_KEYCLOAK_UPSTREAM: `127.0.0.1:${stack.keycloakPort}`,
-      MLFLOW_GATE_KEYCLOAK_SCHEME: 'http',
-      MLFLOW_GATE_MLFLOW_UPSTREAM: `127.0.0.1:${new URL(stack.echo).port}`,
-      MLFLOW_GATE_ACCEPTED_CLIENTS: `${publicClient.clientId} ${service.clientId}`,
-    },
+  const nginx = await startTestGate(stack, 'large-tokens', {
+    MLFLOW_GATE_ACCEPTED_CLIENTS: `${publicClient.clientId} ${service.clientId}`,
   });
   stops.push(nginx.stop);
   gate = nginx.url;
