@@ -38,6 +38,9 @@ const MISSING_GLOBALS = [
 const MISSING_MEMBERS = {
   Array: ['from', 'of'],
   Object: ['fromEntries', 'hasOwn', 'groupBy'],
+};
+// Members of newer njs that a function may use after testing `typeof <owner>.<member>` (feature detection).
+const DETECTED_MEMBERS = {
   ngx: ['shared'],
 };
 const MISSING_PROTOTYPE_METHODS = ['flat', 'flatMap', 'replaceAll', 'matchAll', 'at', 'findLast', 'findLastIndex'];
@@ -48,6 +51,21 @@ function containsAwait(node) {
   if (ts.isAwaitExpression(node)) return true;
   if (ts.isFunctionLike(node)) return false;
   return ts.forEachChild(node, containsAwait) === true;
+}
+
+function memberName(node) {
+  return ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) ? `${node.expression.text}.${node.name.text}` : '';
+}
+
+/** Whether the function around `node` tests `typeof` of the same member before `node`. */
+function detectedBefore(node) {
+  let scope = node.parent;
+  while (scope !== undefined && !ts.isFunctionLike(scope)) scope = scope.parent;
+  const name = memberName(node);
+  const tests = (candidate) =>
+    (ts.isTypeOfExpression(candidate) && memberName(candidate.expression) === name && candidate.getStart() < node.getStart()) ||
+    ts.forEachChild(candidate, tests) === true;
+  return scope !== undefined && tests(scope);
 }
 
 function scanForNjsGaps(code, file) {
@@ -67,6 +85,10 @@ function scanForNjsGaps(code, file) {
       const member = node.name.text;
       const owner = ts.isIdentifier(node.expression) ? node.expression.text : '';
       if ((MISSING_MEMBERS[owner] ?? []).includes(member)) problems.push(`${where(node)}: njs 0.7.9 has no ${owner}.${member}`);
+      const detected = (DETECTED_MEMBERS[owner] ?? []).includes(member);
+      if (detected && !(ts.isTypeOfExpression(node.parent) || detectedBefore(node))) {
+        problems.push(`${where(node)}: njs 0.7.9 has no ${owner}.${member} (test typeof ${owner}.${member} first in the same function)`);
+      }
       if (MISSING_PROTOTYPE_METHODS.includes(member) && ts.isCallExpression(node.parent) && node.parent.expression === node) {
         problems.push(`${where(node)}: njs 0.7.9 has no .${member}()`);
       }

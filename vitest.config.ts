@@ -6,7 +6,7 @@ import { integrationProject, NJS_RUNTIME_ENV, NJS_RUNTIMES } from './scripts/njs
  * decisions, the attack suite, the differential test, the decision cache and the exchange of Basic
  * credentials, faults of Keycloak and MLflow, large tokens over the helper server, and the browser session.
  */
-const INTEGRATION_CORE = ['gate', 'attacks', 'differential', 'decision-cache', 'faults', 'large-tokens', 'browser-session'];
+const INTEGRATION_CORE = ['gate', 'attacks', 'differential', 'decision-cache', 'faults', 'large-tokens', 'browser-session', 'metrics'];
 
 const integration = {
   globalSetup: ['test/support/global-setup.ts'],

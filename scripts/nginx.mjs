@@ -1,7 +1,7 @@
 // Renders nginx/nginx.conf.template and runs nginx + njs (Debian's packages, the host's or a chroot's, see
 // scripts/njs-chroots.mjs) as a plain process.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,14 +77,39 @@ export async function runNginx({ runtimeDir, conf, port, errorLog, njs }) {
   return child;
 }
 
+// What an installation with njs 0.8 or later adds for metrics, by the directory it goes in ("Metrics" in README.md).
+export const METRICS_SNIPPETS = { 'http.d': 'mlflow-uma-gate.metrics-zone.conf', 'server.d': 'mlflow-uma-gate.metrics-count.conf' };
+
+/**
+ * The snippets' directory in `runtimeDir`, as an installation lays it out under /etc/nginx: links to the files of
+ * `templateDir` and of its http.d/ and server.d/, plus, where `withMetrics`, the metrics snippets in those two.
+ */
+function installSnippets(runtimeDir, templateDir, withMetrics) {
+  const snippets = join(runtimeDir, 'mlflow-uma-gate');
+  rmSync(snippets, { recursive: true, force: true });
+  const linkFiles = (from, to) => {
+    mkdirSync(to, { recursive: true });
+    if (!existsSync(from)) return;
+    for (const name of readdirSync(from)) {
+      if (statSync(join(from, name)).isFile()) symlinkSync(join(from, name), join(to, name));
+    }
+  };
+  linkFiles(templateDir, snippets);
+  for (const [dir, snippet] of Object.entries(METRICS_SNIPPETS)) {
+    linkFiles(join(templateDir, dir), join(snippets, dir));
+    if (withMetrics) symlinkSync(join(templateDir, snippet), join(snippets, dir, snippet));
+  }
+  return snippets;
+}
+
 /**
  * Starts nginx in `runtimeDir` (config, logs and pid live there; temp files and the decision cache in
  * workerTempDir(runtimeDir)).
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
  * MLFLOW_GATE_MLFLOW_UPSTREAM. `templateDir` holds nginx.conf.template and the snippets (this checkout's nginx/, or
  * copies to run, such as the Helm chart's ConfigMaps). `njs` names the nginx + njs to run (scripts/njs-chroots.mjs),
- * by default the one MLFLOW_UMA_GATE_NJS names. Returns { url, port, pid, errorLog, accessLog, auditLog, tempDir,
- * stop }.
+ * by default the one MLFLOW_UMA_GATE_NJS names; where it has shared dictionaries, the gate counts metrics. Returns
+ * { url, port, metricsUrl, pid, errorLog, accessLog, auditLog, tempDir, stop }.
  * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, templateDir?: string, njs?: string }} options
  */
 export async function startNginx({ runtimeDir, port, settings, templateDir = confDir, njs }) {
@@ -96,15 +121,15 @@ export async function startNginx({ runtimeDir, port, settings, templateDir = con
   const auditLog = join(runtimeDir, 'audit.log');
   const conf = join(runtimeDir, 'nginx.conf');
   // The snippets include each other by a path relative to the directory of nginx.conf, as under /etc/nginx.
-  const snippets = join(runtimeDir, 'mlflow-uma-gate');
-  rmSync(snippets, { force: true });
-  symlinkSync(templateDir, snippets);
+  const snippets = installSnippets(runtimeDir, templateDir, runtime.sharedDictionaries);
+  const metricsPort = await freePort();
   writeFileSync(
     conf,
     withJsEngine(renderTemplate(readFileSync(join(templateDir, 'nginx.conf.template'), 'utf8'), {
       ...(await nginxTemplateDefaults()),
-      MLFLOW_GATE_CONF_DIR: templateDir,
+      MLFLOW_GATE_CONF_DIR: snippets,
       MLFLOW_GATE_LISTEN: `127.0.0.1:${listenPort}`,
+      MLFLOW_GATE_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
       MLFLOW_GATE_RUNTIME_DIR: tempDir,
       MLFLOW_GATE_ERROR_LOG: errorLog,
       MLFLOW_GATE_ACCESS_LOG: accessLog,
@@ -116,6 +141,7 @@ export async function startNginx({ runtimeDir, port, settings, templateDir = con
   return {
     url: `http://127.0.0.1:${listenPort}`,
     port: listenPort,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     pid: child.pid,
     errorLog,
     accessLog,

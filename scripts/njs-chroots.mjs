@@ -15,14 +15,15 @@ const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
 
 /**
  * The nginx + njs builds the integration tests run on, by name: the host's Debian packages, or a chroot's
- * (`suite`), with njs's own engine or QuickJS (`engine`, nginx's `js_engine`). The name is picked with
+ * (`suite`), with njs's own engine or QuickJS (`engine`, nginx's `js_engine`); `sharedDictionaries`: the njs
+ * has `js_shared_dict_zone` (0.8 and later), so the gate counts metrics there. The name is picked with
  * MLFLOW_UMA_GATE_NJS; unset means the host.
  */
 export const NJS_RUNTIMES = {
-  host: { suite: null, engine: null },
-  trixie: { suite: 'trixie', engine: null },
-  sid: { suite: 'sid', engine: null },
-  'sid-qjs': { suite: 'sid', engine: 'qjs' },
+  host: { suite: null, engine: null, sharedDictionaries: false },
+  trixie: { suite: 'trixie', engine: null, sharedDictionaries: true },
+  sid: { suite: 'sid', engine: null, sharedDictionaries: true },
+  'sid-qjs': { suite: 'sid', engine: 'qjs', sharedDictionaries: true },
 };
 export const NJS_RUNTIME_ENV = 'MLFLOW_UMA_GATE_NJS';
 

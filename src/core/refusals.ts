@@ -98,6 +98,13 @@ export function refusalTable() {
       code: 'TEMPORARILY_UNAVAILABLE',
       message: 'The MLflow server behind the gate did not answer in time; try again later.',
     },
+    'not-found': { status: 404, code: 'ENDPOINT_NOT_FOUND', message: 'Nothing here: %s.' },
+    // The metrics server without a metrics zone (njs before 0.8, or the zone left out).
+    'metrics-unavailable': {
+      status: 501,
+      code: 'NOT_IMPLEMENTED',
+      message: 'No metrics here: %s.',
+    },
     // Answered by nginx when a request header line does not fit its header buffers (its own status 494).
     'headers-too-large': {
       status: 400,

@@ -228,6 +228,12 @@ export const NGINX_SETTINGS = {
     meaning:
       "Where the gate's server listens (`listen`); with `ssl` (`443 ssl`) it serves HTTPS with the certificate an installation puts in `server.d/` (docker-compose.yml: `docker/gate/tls.conf`).",
   },
+  metrics_listen: {
+    default: '127.0.0.1:9145',
+    kind: 'listen address',
+    meaning:
+      "Where the metrics server listens: `GET /metrics` in Prometheus's text format ([Metrics](#metrics)). Never the public address; the chart listens on all of the pod's addresses, for Prometheus.",
+  },
   worker_processes: {
     default: 'auto',
     kind: 'worker processes',
@@ -268,7 +274,7 @@ export const NGINX_SETTINGS = {
     givenBy: 'installation',
     kind: 'directory',
     meaning:
-      "Holds the snippets `mlflow-uma-gate.{http,locations,helper,keycloak}.conf`, and in `server.d/*.conf` what an installation adds to the gate's server (nothing by default).",
+      "Holds the snippets `mlflow-uma-gate.*.conf`; in `http.d/*.conf` what an installation adds at http level, and in `server.d/*.conf` what it adds to the gate's server (nothing by default; the [metrics](#metrics) snippets for njs 0.8 and later, a TLS certificate).",
   },
   keycloak_upstream: {
     default: null,

@@ -6,6 +6,7 @@
  */
 import { proxyRoute } from '../core/attribution';
 import { auditFields } from '../core/audit';
+import { decisionIncrements } from '../core/metrics';
 import { preflight } from '../core/authorize';
 import { isBrowserNavigation, isSameOriginWrite, sendsToLogin } from '../core/browser-session';
 import type { Refusal, RenderedRefusal } from '../core/refusals';
@@ -14,6 +15,7 @@ import { openSession, renewedSessionCookie, startLogin } from './browser';
 import type { Frame, FrameBasics } from './frame';
 import { authorizationHeaders, handler } from './frame';
 import { askKeycloak, resolveCaller } from './keycloak';
+import { count } from './metrics';
 import { askProject } from './projects';
 import { routeIndex } from './route-index';
 
@@ -27,6 +29,7 @@ const UPSTREAMS = { mlflow: 'mlflow_gate_mlflow', helper: 'mlflow_gate_helper' }
 function signal(r: NginxHTTPRequest, rendered: RenderedRefusal, refusal: Refusal, basics: FrameBasics): void {
   basics.audit.decision = refusal.kind === 'forbidden' ? 'deny' : 'refuse';
   basics.audit.reason = refusal.kind;
+  count(r, () => decisionIncrements(basics.audit.decision, refusal.kind));
   r.headersOut['X-Mlflow-Gate-Audit'] = auditFields(basics.audit);
   r.headersOut['X-Mlflow-Gate-Status'] = String(rendered.status);
   r.headersOut['X-Mlflow-Gate-Body'] = rendered.body;
@@ -41,6 +44,7 @@ async function signalLogin(frame: Frame, sessionKey: string): Promise<void> {
   const r = frame.r;
   const login = await startLogin(frame, sessionKey);
   frame.audit.reason = 'login';
+  count(r, () => decisionIncrements('login', ''));
   r.headersOut['X-Mlflow-Gate-Audit'] = auditFields(frame.audit);
   r.headersOut['X-Mlflow-Gate-Status'] = '302';
   r.headersOut['X-Mlflow-Gate-Location'] = login.location;
@@ -90,6 +94,7 @@ async function decide(frame: Frame): Promise<void> {
     return frame.refuse(decision.refusal);
   }
   frame.audit.decision = 'allow';
+  count(r, () => decisionIncrements('allow', ''));
   const route = proxyRoute(method, asked.rule, asked.upstreamTarget, asked.workspaceOperation);
   const renewed = session === null ? null : await renewedSessionCookie(frame, session, identified.refreshToken, nowSeconds);
   if (renewed !== null) r.headersOut['X-Mlflow-Gate-Set-Cookie'] = renewed;

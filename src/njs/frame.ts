@@ -20,11 +20,15 @@ export interface FrameBasics {
   readonly audit: AuditRecord;
 }
 
-export interface Frame extends FrameBasics {
+/** The frame of a server without the gate's settings (the metrics server). */
+export interface BareFrame extends FrameBasics {
   readonly r: NginxHTTPRequest;
-  readonly config: GateConfig;
   /** Answers with a refusal, through this handler's channel. */
   readonly refuse: (refusal: Refusal) => void;
+}
+
+export interface Frame extends BareFrame {
+  readonly config: GateConfig;
 }
 
 /** How a handler's refusals reach the client. */
@@ -60,16 +64,44 @@ export function helperHandler(run: (frame: Frame) => Promise<void> | void): (r: 
   return framedHandler(run, respond, (r) => gateVariable(r, 'request_id') || String(r.variables.request_id));
 }
 
+/**
+ * Wraps a content handler of a server that sets none of the gate's settings (the metrics server): no settings
+ * are read; the request id, exceptions and refusals are handled as everywhere else.
+ */
+export function bareHandler(run: (frame: BareFrame) => Promise<void> | void): (r: NginxHTTPRequest) => Promise<void> {
+  return async function framed(r: NginxHTTPRequest): Promise<void> {
+    const basics = frameBasics(r, String(r.variables.request_id));
+    const frame: BareFrame = {
+      r,
+      requestId: basics.requestId,
+      audit: basics.audit,
+      refuse: (refusal) => refuseWith(r, respond, basics, UNCONFIGURED_REALM, refusal),
+    };
+    await guarded(frame, run);
+  };
+}
+
+/** Runs `run` in `frame`: an exception is logged and refused as `internal`. */
+async function guarded<F extends BareFrame>(frame: F, run: (frame: F) => Promise<void> | void): Promise<void> {
+  try {
+    await run(frame);
+  } catch (e) {
+    frame.r.error(`mlflow-uma-gate: exception in ${frame.r.uri}: ${e}`);
+    frame.refuse({ kind: 'internal', detail: 'exception, see the NGINX error log' });
+  }
+}
+
+function frameBasics(r: NginxHTTPRequest, requestId: string): FrameBasics {
+  return { requestId, audit: newAuditRecord(String(r.variables.request_method), String(r.variables.request_uri)) };
+}
+
 function framedHandler(
   run: (frame: Frame) => Promise<void> | void,
   channel: RefusalChannel,
   requestIdOf: (r: NginxHTTPRequest) => string,
 ): (r: NginxHTTPRequest) => Promise<void> {
   return async function framed(r: NginxHTTPRequest): Promise<void> {
-    const basics: FrameBasics = {
-      requestId: requestIdOf(r),
-      audit: newAuditRecord(String(r.variables.request_method), String(r.variables.request_uri)),
-    };
+    const basics = frameBasics(r, requestIdOf(r));
     const settings = readConfig((name) => gateVariable(r, name));
     if (!settings.ok) {
       r.error(`mlflow-uma-gate: configuration error: ${settings.problem}`);
@@ -84,12 +116,7 @@ function framedHandler(
       audit: basics.audit,
       refuse: (refusal) => refuseWith(r, channel, basics, config.bearerRealm, refusal),
     };
-    try {
-      await run(frame);
-    } catch (e) {
-      r.error(`mlflow-uma-gate: exception in ${r.uri}: ${e}`);
-      frame.refuse({ kind: 'internal', detail: 'exception, see the NGINX error log' });
-    }
+    await guarded(frame, run);
   };
 }
 
@@ -101,7 +128,7 @@ export function authorizationHeaders(r: NginxHTTPRequest): string[] {
 export const JSON_HEADERS: { readonly [name: string]: string } = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
 /** The gate's own answer (content handlers), with its request id. */
-export function send(frame: Frame, status: number, headers: { readonly [name: string]: string }, body: string): void {
+export function send(frame: BareFrame, status: number, headers: { readonly [name: string]: string }, body: string): void {
   answer(frame.r, frame, status, headers, body);
 }
 

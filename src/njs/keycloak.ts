@@ -14,11 +14,14 @@ import {
 } from '../core/credentials';
 import type { Decision, Permissions } from '../core/decision';
 import { decisionRequestBody, decisionSubrequestArgs, interpretDecision, interpretPermissions, permissionsRequestBody } from '../core/decision';
+import type { KeycloakCall } from '../core/metrics';
+import { exchangeIncrements, lookupIncrements } from '../core/metrics';
 import type { Permission } from '../core/permissions';
 import type { Refusal } from '../core/refusals';
 import type { AccessTokenClaims } from '../core/token';
 import { checkBearerToken } from '../core/token';
 import type { Frame } from './frame';
+import { count } from './metrics';
 import { sha256Hex, unseal } from './sealing';
 
 export const KEYCLOAK_LOCATIONS = {
@@ -61,10 +64,19 @@ async function exchangeCredential(frame: Frame, credential: Credential, nowSecon
     args: `key=${exchangeCacheKey(sha256Hex, body)}&client=${encodeURIComponent(rateLimitSubject(credential))}`,
     body,
   });
-  frame.audit.keycloak_ms = Date.now() - started;
+  const milliseconds = Date.now() - started;
+  frame.audit.keycloak_ms = milliseconds;
   const answer = interpretExchangeAnswer(reply.status, bodyOf(reply));
-  if (!answer.ok) return refused(answer.refusal);
-  const opened = await unseal(exchangeSealingMaterial(body), answer.sealed);
+  const identified = answer.ok ? await openExchanged(frame, credential, body, answer.sealed, nowSeconds) : refused(answer.refusal);
+  const result = identified.ok ? 'issued' : identified.refusal.kind;
+  count(frame.r, () =>
+    lookupIncrements('exchange', cacheStatusOf(reply), milliseconds, result === 'keycloak-unavailable').concat(exchangeIncrements(result)),
+  );
+  return identified;
+}
+
+async function openExchanged(frame: Frame, credential: Credential, body: string, sealed: string, nowSeconds: number): Promise<Identified> {
+  const opened = await unseal(exchangeSealingMaterial(body), sealed);
   const payload = opened === null ? null : openExchangePayload(opened);
   if (payload === null) return refused({ kind: 'internal', detail: 'an exchanged token did not open' });
   const checked = checkBearerToken([`Bearer ${payload.accessToken}`], frame.config.tokenPolicy, nowSeconds);
@@ -73,6 +85,22 @@ async function exchangeCredential(frame: Frame, credential: Credential, nowSecon
     return refused({ kind: 'invalid-credentials', detail: '' });
   }
   return { ok: true, token: checked.token, claims: checked.claims, refreshToken: payload.refreshToken };
+}
+
+/** NGINX's cache status of a subrequest's answer (HIT, MISS, ...; empty when it was not cached). */
+export function cacheStatusOf(reply: NginxHTTPRequest): string {
+  return String(reply.variables.upstream_cache_status || '');
+}
+
+/** Records a decision lookup in the audit record and the metrics. */
+export function recordLookup(frame: Frame, call: KeycloakCall, reply: NginxHTTPRequest, started: number, decision: Decision): Decision {
+  const milliseconds = Date.now() - started;
+  const cacheStatus = cacheStatusOf(reply);
+  frame.audit.keycloak_ms = (frame.audit.keycloak_ms || 0) + milliseconds;
+  frame.audit.cache = cacheStatus;
+  const failed = !decision.allowed && decision.refusal.kind === 'keycloak-unavailable';
+  count(frame.r, () => lookupIncrements(call, cacheStatus, milliseconds, failed));
+  return decision;
 }
 
 /** The caller's access token and claims; Basic credentials and sessions are exchanged for one first. */
@@ -103,9 +131,7 @@ export async function askKeycloak(frame: Frame, permission: Permission, token: s
     args: decisionSubrequestArgs(sha256Hex, token, config.resourceServer, permission, config.allowLifetimeSeconds, nowSeconds),
     body: decisionRequestBody(config.resourceServer, permission),
   });
-  frame.audit.keycloak_ms = (frame.audit.keycloak_ms || 0) + Date.now() - started;
-  frame.audit.cache = String(reply.variables.upstream_cache_status || '');
-  return interpretDecision(permission, reply.status, bodyOf(reply));
+  return recordLookup(frame, 'decision', reply, started, interpretDecision(permission, reply.status, bodyOf(reply)));
 }
 
 /** Every permission the token holds on the resource server (never cached). */

@@ -8,7 +8,7 @@ import { decisionSubrequestArgs, interpretDecision } from '../core/decision';
 import type { Permission } from '../core/permissions';
 import type { ProjectAsk } from '../core/projects';
 import type { Frame } from './frame';
-import { presentToken } from './keycloak';
+import { presentToken, recordLookup } from './keycloak';
 import { sha256Hex } from './sealing';
 
 /** In the gate's server: cached, its misses answered by the helper server's projectDecision. */
@@ -34,8 +34,6 @@ export async function askProject(frame: Frame, permission: Permission, ask: Proj
       `scope=${ask.scope}`,
     ].join('&'),
   });
-  frame.audit.keycloak_ms = (frame.audit.keycloak_ms || 0) + Date.now() - started;
-  frame.audit.cache = String(reply.variables.upstream_cache_status || '');
-  return interpretDecision(what, reply.status, bodyOf(reply));
+  return recordLookup(frame, 'project-decision', reply, started, interpretDecision(what, reply.status, bodyOf(reply)));
 }
 

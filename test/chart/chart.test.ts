@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { chartDir, chartFileSources } from '../../scripts/chart.mjs';
 import { helm, HELM_KUBERNETES_VERSION } from '../../scripts/helm.mjs';
-import { confDir } from '../../scripts/nginx.mjs';
+import { confDir, METRICS_SNIPPETS } from '../../scripts/nginx.mjs';
 
 /** The Kubernetes release the pinned Helm is built for; kubernetes-models 5.x is generated from its API. */
 const KUBERNETES_VERSION = `${HELM_KUBERNETES_VERSION.major}.${HELM_KUBERNETES_VERSION.minor}.0`;
@@ -38,9 +38,12 @@ const quickStart = rendered.get('quickstart-values.yaml')!;
 const find = (objects: KubernetesObject[], kind: string, component: string) =>
   objects.find((object) => object.kind === kind && object.metadata.name === `mlflow-mlflow-uma-gate-${component}`);
 
+/** API groups of custom resources the chart renders, and the package of their validating models. */
+const CUSTOM_RESOURCE_MODELS: Record<string, string> = { 'monitoring.coreos.com': '@kubernetes-models/prometheus-operator' };
+
 /** The validating model class of an object's apiVersion and kind. */
 async function modelOf(object: KubernetesObject): Promise<(new (data: unknown) => { validate(): void }) | undefined> {
-  const models: Record<string, unknown> = await import(`kubernetes-models/${object.apiVersion}`);
+  const models: Record<string, unknown> = await import(`${CUSTOM_RESOURCE_MODELS[object.apiVersion.split('/')[0]] ?? 'kubernetes-models'}/${object.apiVersion}`);
   return models[object.kind] as (new (data: unknown) => { validate(): void }) | undefined;
 }
 
@@ -183,6 +186,33 @@ describe('the Helm chart', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('serves metrics on a port of their own, to Prometheus by ServiceMonitor or pod annotations, never through the Ingress', () => {
+    const gatePod = (objects: KubernetesObject[]) => find(objects, 'Deployment', 'gate')!.spec!.template;
+    const metricsPort = { name: 'metrics', containerPort: 9145 };
+    for (const [name, objects] of rendered) {
+      const pod = gatePod(objects);
+      const env = Object.fromEntries(pod.spec.containers[0].env.map((variable: { name: string; value?: string }) => [variable.name, variable.value]));
+      expect([name, env.MLFLOW_GATE_METRICS_LISTEN, pod.spec.containers[0].ports]).toEqual([name, '9145', [expect.objectContaining({ name: 'gate' }), metricsPort]]);
+      const items = pod.spec.volumes.find((volume: { name: string }) => volume.name === 'conf').projected.sources[0].configMap.items;
+      for (const [dir, snippet] of Object.entries(METRICS_SNIPPETS)) expect(items).toContainEqual({ key: snippet, path: `${dir}/${snippet}` });
+      expect(find(objects, 'Service', 'gate')!.spec!.ports.map((port: { targetPort: string }) => port.targetPort)).toEqual(['gate']);
+      expect(find(objects, 'Service', 'gate-metrics')!.spec!.ports).toEqual([{ name: 'metrics', port: 9145, targetPort: 'metrics', appProtocol: 'http' }]);
+    }
+    const monitor = find(rendered.get('https-ingress-values.yaml')!, 'ServiceMonitor', 'gate')!;
+    const metricsService = find(rendered.get('https-ingress-values.yaml')!, 'Service', 'gate-metrics')! as KubernetesObject & { metadata: { labels: Record<string, string> } };
+    expect(monitor.spec!.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    expect(monitor.spec!.selector.matchLabels).toMatchObject({ 'app.kubernetes.io/component': 'gate-metrics' });
+    expect(metricsService.metadata.labels).toMatchObject(monitor.spec!.selector.matchLabels);
+    expect(monitor.metadata).toMatchObject({ labels: expect.objectContaining({ release: 'prometheus' }) });
+    expect(find(quickStart, 'ServiceMonitor', 'gate')).toBeUndefined();
+    expect(gatePod(rendered.get('external-values.yaml')!).metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9145', 'prometheus.io/path': '/metrics' });
+    expect(gatePod(quickStart).metadata.annotations['prometheus.io/scrape']).toBeUndefined();
+
+    const off = render(['--values', valuesFile('quickstart-values.yaml'), '--set', 'gate.metrics.enabled=false']);
+    expect(find(off, 'Service', 'gate-metrics')).toBeUndefined();
+    expect(gatePod(off).spec.containers[0].ports).toEqual([expect.objectContaining({ name: 'gate' })]);
   });
 
   it('keeps the gate and MLflow available through voluntary disruptions, and only the gate reaches MLflow', () => {

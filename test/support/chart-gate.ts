@@ -70,6 +70,7 @@ export async function startChartGate(dir: string, { helmArgs, keycloakUpstream, 
   const {
     NGINX_ENVSUBST_OUTPUT_DIR: _output,
     MLFLOW_GATE_LISTEN: _listen,
+    MLFLOW_GATE_METRICS_LISTEN: _metricsListen,
     MLFLOW_GATE_ERROR_LOG: _errorLog,
     MLFLOW_GATE_ACCESS_LOG: _accessLog,
     MLFLOW_GATE_AUDIT_LOG: _auditLog,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { confDir, projectRoot } from '../../scripts/nginx.mjs';
 import { MLFLOW_ROUTES } from '../../src/core/mlflow-routes';
 import { confBundleHandlers, njsBundles } from '../../scripts/bundles.mjs';
@@ -29,6 +29,8 @@ const routesFile = join(projectRoot, 'dist', 'mlflow-uma-gate-routes.json');
 
 beforeAll(() => {
   (globalThis as Record<string, unknown>).mlflow_gate_routes = preloaded(JSON.parse(readFileSync(routesFile, 'utf8')));
+  // njs 0.7.9's ngx: no shared dictionaries (a test below gives it a metrics zone).
+  (globalThis as Record<string, unknown>).ngx = {};
 });
 
 describe('dist/mlflow-uma-gate-routes.json', () => {
@@ -62,6 +64,7 @@ function fakeRequest(target: string, subrequest: () => Promise<{ status: number;
     headersOut: {} as Record<string, string>,
     return: vi.fn(),
     error: vi.fn(),
+    warn: vi.fn(),
     subrequest: vi.fn(async () => ({ ...(await subrequest()), variables: { upstream_cache_status: 'MISS' } })),
   };
 }
@@ -166,6 +169,40 @@ describe('the handler frame', () => {
     await gate.loginSettings(r as unknown as NginxHTTPRequest);
     expect(r.return).toHaveBeenCalledWith(200, JSON.stringify({ issuer, client_id: 'mlflow-cli', resource_server: 'mlflow-gate' }));
     expect(r.headersOut['X-Request-Id']).toBe('f00d');
+  });
+});
+
+describe('metrics (njs shell)', () => {
+  const ngx = () => (globalThis as unknown as { ngx: { shared?: unknown } }).ngx;
+  const allow = () => fakeRequest('/api/2.0/mlflow/experiments/get?experiment_id=1', async () => ({ status: 200, responseText: '{"result":true}' }));
+
+  afterEach(() => {
+    delete ngx().shared;
+  });
+
+  it('counts a decision and its Keycloak lookup where njs has the metrics zone', async () => {
+    const incr = vi.fn();
+    ngx().shared = { mlflow_gate_metrics: { incr, items: () => [] } };
+    const r = await authorize(allow());
+    expect(r.return).toHaveBeenCalledWith(204);
+    const keys = incr.mock.calls.map((call) => call[0]);
+    expect(keys).toContain('mlflow_gate_decisions_total{result="allow"}');
+    expect(keys).toContain('mlflow_gate_decision_cache_total{cache="decision",status="miss"}');
+    expect(keys).toContain('mlflow_gate_keycloak_request_duration_seconds_count{call="decision"}');
+  });
+
+  it('never changes an answer: a zone that fails is logged, and the request goes on', async () => {
+    ngx().shared = {
+      mlflow_gate_metrics: {
+        incr: () => {
+          throw new Error('SharedMemoryError: no memory');
+        },
+        items: () => [],
+      },
+    };
+    const r = await authorize(allow());
+    expect(r.return).toHaveBeenCalledWith(204);
+    expect(r.warn).toHaveBeenCalledWith(expect.stringContaining('metrics not counted'));
   });
 });
 

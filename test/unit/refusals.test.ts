@@ -52,9 +52,11 @@ describe('renderRefusal', () => {
 describe('nginx/mlflow-uma-gate.locations.conf', () => {
   const conf = readFileSync(join(projectRoot, 'nginx', 'mlflow-uma-gate.locations.conf'), 'utf8');
   const answeredByNginx: RefusalKind[] = ['mlflow-unreachable', 'mlflow-timeout', 'headers-too-large'];
+  // The metrics server's content handler answers these itself; auth_request never signals them.
+  const answeredByMetricsServer: RefusalKind[] = ['metrics-unavailable', 'not-found'];
 
   it('returns every refusal status the gate renders', () => {
-    const kinds = (Object.keys(REFUSALS) as RefusalKind[]).filter((kind) => !answeredByNginx.includes(kind));
+    const kinds = (Object.keys(REFUSALS) as RefusalKind[]).filter((kind) => !answeredByNginx.includes(kind) && !answeredByMetricsServer.includes(kind));
     const statuses = [...new Set(kinds.map((kind) => REFUSALS[kind].status))];
     statuses.forEach((status) => expect(conf).toContain(`if ($mlflow_gate_status = ${status}) { return ${status} $mlflow_gate_body; }`));
   });
