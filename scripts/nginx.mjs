@@ -77,14 +77,15 @@ export async function runNginx({ runtimeDir, conf, port, errorLog, njs }) {
   return child;
 }
 
-// What an installation with njs 0.8 or later adds for metrics, by the directory it goes in ("Metrics" in README.md).
-export const METRICS_SNIPPETS = { 'http.d': 'mlflow-uma-gate.metrics-zone.conf', 'server.d': 'mlflow-uma-gate.metrics-count.conf' };
+// What an installation with njs 0.8 or later adds, by the directory it goes in: the shared dictionaries (metrics,
+// shared allows) and the count of MLflow's answers ("Metrics" and "Decision cache" in README.md).
+export const NEWER_NJS_SNIPPETS = { 'http.d': 'mlflow-uma-gate.zones.conf', 'server.d': 'mlflow-uma-gate.metrics-count.conf' };
 
 /**
  * The snippets' directory in `runtimeDir`, as an installation lays it out under /etc/nginx: links to the files of
- * `templateDir` and of its http.d/ and server.d/, plus, where `withMetrics`, the metrics snippets in those two.
+ * `templateDir` and of its http.d/ and server.d/, plus, where `newerNjs`, the snippets for njs 0.8 and later in those two.
  */
-function installSnippets(runtimeDir, templateDir, withMetrics) {
+function installSnippets(runtimeDir, templateDir, newerNjs) {
   const snippets = join(runtimeDir, 'mlflow-uma-gate');
   rmSync(snippets, { recursive: true, force: true });
   const linkFiles = (from, to) => {
@@ -95,9 +96,9 @@ function installSnippets(runtimeDir, templateDir, withMetrics) {
     }
   };
   linkFiles(templateDir, snippets);
-  for (const [dir, snippet] of Object.entries(METRICS_SNIPPETS)) {
+  for (const [dir, snippet] of Object.entries(NEWER_NJS_SNIPPETS)) {
     linkFiles(join(templateDir, dir), join(snippets, dir));
-    if (withMetrics) symlinkSync(join(templateDir, snippet), join(snippets, dir, snippet));
+    if (newerNjs) symlinkSync(join(templateDir, snippet), join(snippets, dir, snippet));
   }
   return snippets;
 }
@@ -108,7 +109,7 @@ function installSnippets(runtimeDir, templateDir, withMetrics) {
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
  * MLFLOW_GATE_MLFLOW_UPSTREAM. `templateDir` holds nginx.conf.template and the snippets (this checkout's nginx/, or
  * copies to run, such as the Helm chart's ConfigMaps). `njs` names the nginx + njs to run (scripts/njs-chroots.mjs),
- * by default the one MLFLOW_UMA_GATE_NJS names; where it has shared dictionaries, the gate counts metrics. Returns
+ * by default the one MLFLOW_UMA_GATE_NJS names; where it has shared dictionaries, the gate uses them (metrics, shared allows). Returns
  * { url, port, metricsUrl, pid, errorLog, accessLog, auditLog, tempDir, stop }.
  * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, templateDir?: string, njs?: string }} options
  */

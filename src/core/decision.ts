@@ -18,11 +18,26 @@ export function decisionRequestBody(resourceServer: string, permission: Permissi
   ].join('&');
 }
 
+/** The shared dictionary of allows (nginx/mlflow-uma-gate.zones.conf, njs 0.8 and later): hash → when it ends (ms). */
+export const SHARED_ALLOWS_ZONE = 'mlflow_gate_allows';
+
+/** The cache status of a decision the shared allows answered (the audit log's `cache`). */
+export const SHARED_ALLOW = 'SHARED';
+
+/** What names a cached answer: a SHA-256 over everything Keycloak's answer depends on, never the token itself. */
+export function decisionHash(sha256Hex: (text: string) => string, token: string, resourceServer: string, asked: string): string {
+  return sha256Hex([token, resourceServer, asked].join('\n'));
+}
+
+// Where the allow-lifetime windows of `hash` start: each key at an offset of its own.
+function windowOffset(hash: string, allowLifetimeSeconds: number): number {
+  return parseInt(hash.slice(0, 8), 16) % allowLifetimeSeconds;
+}
+
 /**
- * The query of the decision subrequest. `key` names the cached answer: a SHA-256 over everything Keycloak's
- * answer depends on (token, resource server, what is asked: a permission, or a permission in a project), so the
- * token itself never appears in a cache key, a cache file or a log. `bypass=1` makes nginx neither use nor store
- * a cached answer.
+ * The query of the decision subrequest. `key` names the cached answer: decisionHash (token, resource server,
+ * what is asked: a permission, or a permission in a project), so the token itself never appears in a cache key, a
+ * cache file or a log. `bypass=1` makes nginx neither use nor store a cached answer.
  *
  * The key also carries the number of the allow-lifetime window it falls in. When a window ends, the next
  * request names an entry nginx has never seen, so concurrent requests wait for one Keycloak call
@@ -30,18 +45,32 @@ export function decisionRequestBody(resourceServer: string, permission: Permissi
  * reused until its window ends, never longer than one allow lifetime. Each key's windows start at their own
  * offset, so cached decisions do not all expire, and reach Keycloak, at the same moment.
  */
-export function decisionSubrequestArgs(
-  sha256Hex: (text: string) => string,
-  token: string,
-  resourceServer: string,
-  asked: string,
-  allowLifetimeSeconds: number | null,
-  nowSeconds: number,
-): string {
-  const key = sha256Hex([token, resourceServer, asked].join('\n'));
-  if (allowLifetimeSeconds === null) return `key=${key}&bypass=1`;
-  const offset = parseInt(key.slice(0, 8), 16) % allowLifetimeSeconds;
-  return `key=${key}.${Math.floor((nowSeconds + offset) / allowLifetimeSeconds)}`;
+export function decisionSubrequestArgs(hash: string, allowLifetimeSeconds: number | null, nowSeconds: number): string {
+  if (allowLifetimeSeconds === null) return `key=${hash}&bypass=1`;
+  return `key=${hash}.${Math.floor((nowSeconds + windowOffset(hash, allowLifetimeSeconds)) / allowLifetimeSeconds)}`;
+}
+
+/** When the window of `hash` that holds `nowSeconds` ends, in seconds: its cached answer is not used after that. */
+export function windowEnd(hash: string, allowLifetimeSeconds: number, nowSeconds: number): number {
+  const offset = windowOffset(hash, allowLifetimeSeconds);
+  return (Math.floor((nowSeconds + offset) / allowLifetimeSeconds) + 1) * allowLifetimeSeconds - offset;
+}
+
+/**
+ * The last part of an allow's lifetime in the shared allows (njs 0.8 and later) in which one request asks
+ * Keycloak again while every other one still uses the allow: a third of the lifetime, at most 5 s.
+ */
+export function refreshLeadMs(allowLifetimeSeconds: number): number {
+  return Math.min(5000, Math.floor((allowLifetimeSeconds * 1000) / 3));
+}
+
+/**
+ * What the shared allows say about a request, given when its allow ends (ms, undefined: none): `allow`, `refresh`
+ * (the allow holds, and its lifetime ends soon: one request asks Keycloak again, src/njs/keycloak.ts) or `ask`.
+ */
+export function sharedAllowState(endsAtMs: number | undefined, nowMs: number, allowLifetimeSeconds: number): 'allow' | 'refresh' | 'ask' {
+  if (endsAtMs === undefined || nowMs >= endsAtMs) return 'ask';
+  return nowMs < endsAtMs - refreshLeadMs(allowLifetimeSeconds) ? 'allow' : 'refresh';
 }
 
 export type Decision =

@@ -6,8 +6,9 @@
  *
  * Functions, not constants: njs 0.7.9 evaluates a bundle's top level on every request.
  */
+import { SHARED_ALLOW } from './decision';
 
-/** The shared dictionary the counts live in (nginx/mlflow-uma-gate.metrics-zone.conf declares it). */
+/** The shared dictionary the counts live in (nginx/mlflow-uma-gate.zones.conf declares it). */
 export const METRICS_ZONE = 'mlflow_gate_metrics';
 
 /** The Keycloak lookups the gate times: a decision, a decision in a project, a token exchange. */
@@ -78,9 +79,9 @@ export function decisionIncrements(result: string, reason: string): Increment[] 
   return [{ key: seriesKey('mlflow_gate_decisions_total', { result, reason: result === 'allow' ? '' : reason }), delta: 1 }];
 }
 
-// NGINX's cache statuses in which the answer came from the cache, not from Keycloak.
+// The cache statuses in which the answer came from a cache, not from Keycloak: NGINX's, and the shared allows'.
 function answeredByCache(cacheStatus: string): boolean {
-  return cacheStatus === 'HIT' || cacheStatus === 'STALE' || cacheStatus === 'UPDATING' || cacheStatus === 'REVALIDATED';
+  return cacheStatus === SHARED_ALLOW || cacheStatus === 'HIT' || cacheStatus === 'STALE' || cacheStatus === 'UPDATING' || cacheStatus === 'REVALIDATED';
 }
 
 /**

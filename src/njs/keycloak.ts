@@ -13,7 +13,18 @@ import {
   tokenRequestBody,
 } from '../core/credentials';
 import type { Decision, Permissions } from '../core/decision';
-import { decisionRequestBody, decisionSubrequestArgs, interpretDecision, interpretPermissions, permissionsRequestBody } from '../core/decision';
+import {
+  decisionHash,
+  decisionRequestBody,
+  decisionSubrequestArgs,
+  interpretDecision,
+  interpretPermissions,
+  permissionsRequestBody,
+  SHARED_ALLOW,
+  SHARED_ALLOWS_ZONE,
+  sharedAllowState,
+  windowEnd,
+} from '../core/decision';
 import type { KeycloakCall } from '../core/metrics';
 import { exchangeIncrements, lookupIncrements } from '../core/metrics';
 import type { Permission } from '../core/permissions';
@@ -22,6 +33,7 @@ import type { AccessTokenClaims } from '../core/token';
 import { checkBearerToken } from '../core/token';
 import type { Frame } from './frame';
 import { count } from './metrics';
+import { sharedDictionary } from './shared-dictionaries';
 import { sha256Hex, unseal } from './sealing';
 
 export const KEYCLOAK_LOCATIONS = {
@@ -121,17 +133,68 @@ export function presentToken(frame: Frame, token: string): void {
   frame.r.variables.mlflow_gate_bearer = `Bearer ${token}`;
 }
 
-/** The UMA decision for one permission, from the decision cache or Keycloak. */
+/** The UMA decision for one permission, from the shared allows, the decision cache or Keycloak. */
 export async function askKeycloak(frame: Frame, permission: Permission, token: string, nowSeconds: number): Promise<Decision> {
   presentToken(frame, token);
   const config = frame.config;
-  const started = Date.now();
-  const reply = await frame.r.subrequest(KEYCLOAK_LOCATIONS.decision, {
-    method: 'POST',
-    args: decisionSubrequestArgs(sha256Hex, token, config.resourceServer, permission, config.allowLifetimeSeconds, nowSeconds),
-    body: decisionRequestBody(config.resourceServer, permission),
+  return cachedDecision(frame, 'decision', token, permission, nowSeconds, async (args) => {
+    const reply = await frame.r.subrequest(KEYCLOAK_LOCATIONS.decision, { method: 'POST', args, body: decisionRequestBody(config.resourceServer, permission) });
+    return { reply, decision: interpretDecision(permission, reply.status, bodyOf(reply)) };
   });
-  return recordLookup(frame, 'decision', reply, started, interpretDecision(permission, reply.status, bodyOf(reply)));
+}
+
+// A refresh of a shared allow that has not ended in this time (its request failed) lets another request try.
+const REFRESH_CLAIM_MS = 5000;
+
+/**
+ * A decision on `asked` for `token`: from the shared allows (njs 0.8 and later, with the zone), else from the
+ * decision cache or Keycloak. `lookup` sends the subrequest with the given query and reads its answer.
+ *
+ * An allow in the shared allows ends when the decision cache's window it came from ends, or one allow lifetime
+ * after Keycloak gave it: never later than the decision cache's. In its last part (refreshLeadMs) one request
+ * (the one that claims the refresh) asks Keycloak past the cache, while every other request still uses the allow:
+ * so no request waits when an allow lifetime ends. A refresh that Keycloak refuses ends the allow at once; one
+ * that gets no answer leaves it to end on time.
+ */
+export async function cachedDecision(
+  frame: Frame,
+  call: KeycloakCall,
+  token: string,
+  asked: string,
+  nowSeconds: number,
+  lookup: (args: string) => Promise<{ readonly reply: NginxHTTPRequest; readonly decision: Decision }>,
+): Promise<Decision> {
+  const lifetime = frame.config.allowLifetimeSeconds;
+  const hash = decisionHash(sha256Hex, token, frame.config.resourceServer, asked);
+  const ask = async (args: string) => {
+    const started = Date.now();
+    const answer = await lookup(args);
+    return recordLookup(frame, call, answer.reply, started, answer.decision);
+  };
+  const allows = lifetime === null ? null : sharedDictionary(SHARED_ALLOWS_ZONE);
+  if (allows === null || lifetime === null) return ask(decisionSubrequestArgs(hash, lifetime, nowSeconds));
+  const state = sharedAllowState(allows.get(hash), Date.now(), lifetime);
+  if (state === 'allow' || (state === 'refresh' && !allows.add(`${hash}.refresh`, 1, REFRESH_CLAIM_MS))) {
+    frame.audit.cache = SHARED_ALLOW;
+    count(frame.r, () => lookupIncrements(call, SHARED_ALLOW, 0, false));
+    return { allowed: true };
+  }
+  if (state === 'refresh') {
+    const refreshed = await ask(decisionSubrequestArgs(hash, null, nowSeconds));
+    allows.delete(`${hash}.refresh`);
+    if (refreshed.allowed) {
+      allows.set(hash, Date.now() + lifetime * 1000, lifetime * 1000);
+      return refreshed;
+    }
+    if (refreshed.refusal.kind === 'keycloak-unavailable') return { allowed: true };
+    allows.delete(hash);
+    return refreshed;
+  }
+  const decision = await ask(decisionSubrequestArgs(hash, lifetime, nowSeconds));
+  const endsAtMs = windowEnd(hash, lifetime, nowSeconds) * 1000;
+  const remainingMs = endsAtMs - Date.now();
+  if (decision.allowed && remainingMs > 0) allows.set(hash, endsAtMs, remainingMs);
+  return decision;
 }
 
 /** Every permission the token holds on the resource server (never cached). */

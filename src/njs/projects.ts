@@ -4,12 +4,11 @@
  * in the helper server (./project-server.ts).
  */
 import type { Decision } from '../core/decision';
-import { decisionSubrequestArgs, interpretDecision } from '../core/decision';
+import { interpretDecision } from '../core/decision';
 import type { Permission } from '../core/permissions';
 import type { ProjectAsk } from '../core/projects';
 import type { Frame } from './frame';
-import { presentToken, recordLookup } from './keycloak';
-import { sha256Hex } from './sealing';
+import { cachedDecision, presentToken } from './keycloak';
 
 /** In the gate's server: cached, its misses answered by the helper server's projectDecision. */
 const PROJECT_DECISION_LOCATION = '/_mlflow_gate/keycloak/project-decision';
@@ -24,16 +23,12 @@ export async function askProject(frame: Frame, permission: Permission, ask: Proj
   const what = `${permission} and ${ask.scope} on project ${ask.project}`;
   if (config.resourceServerSecret === null) return { allowed: false, refusal: { kind: 'forbidden', detail: `${what} (projects are not enabled)` } };
   presentToken(frame, token);
-  const started = Date.now();
-  const reply = await frame.r.subrequest(PROJECT_DECISION_LOCATION, {
-    method: 'GET',
-    args: [
-      decisionSubrequestArgs(sha256Hex, token, config.resourceServer, `${permission}\n${ask.project}\n${ask.scope}`, config.allowLifetimeSeconds, nowSeconds),
-      `project=${ask.project}`,
-      `permission=${encodeURIComponent(permission)}`,
-      `scope=${ask.scope}`,
-    ].join('&'),
+  const asked = `${permission}\n${ask.project}\n${ask.scope}`;
+  return cachedDecision(frame, 'project-decision', token, asked, nowSeconds, async (args) => {
+    const reply = await frame.r.subrequest(PROJECT_DECISION_LOCATION, {
+      method: 'GET',
+      args: [args, `project=${ask.project}`, `permission=${encodeURIComponent(permission)}`, `scope=${ask.scope}`].join('&'),
+    });
+    return { reply, decision: interpretDecision(what, reply.status, bodyOf(reply)) };
   });
-  return recordLookup(frame, 'project-decision', reply, started, interpretDecision(what, reply.status, bodyOf(reply)));
 }
-

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { chartDir, chartFileSources } from '../../scripts/chart.mjs';
 import { helm, HELM_KUBERNETES_VERSION } from '../../scripts/helm.mjs';
-import { confDir, METRICS_SNIPPETS } from '../../scripts/nginx.mjs';
+import { confDir, NEWER_NJS_SNIPPETS } from '../../scripts/nginx.mjs';
 
 /** The Kubernetes release the pinned Helm is built for; kubernetes-models 5.x is generated from its API. */
 const KUBERNETES_VERSION = `${HELM_KUBERNETES_VERSION.major}.${HELM_KUBERNETES_VERSION.minor}.0`;
@@ -196,7 +196,7 @@ describe('the Helm chart', () => {
       const env = Object.fromEntries(pod.spec.containers[0].env.map((variable: { name: string; value?: string }) => [variable.name, variable.value]));
       expect([name, env.MLFLOW_GATE_METRICS_LISTEN, pod.spec.containers[0].ports]).toEqual([name, '9145', [expect.objectContaining({ name: 'gate' }), metricsPort]]);
       const items = pod.spec.volumes.find((volume: { name: string }) => volume.name === 'conf').projected.sources[0].configMap.items;
-      for (const [dir, snippet] of Object.entries(METRICS_SNIPPETS)) expect(items).toContainEqual({ key: snippet, path: `${dir}/${snippet}` });
+      for (const [dir, snippet] of Object.entries(NEWER_NJS_SNIPPETS)) expect(items).toContainEqual({ key: snippet, path: `${dir}/${snippet}` });
       expect(find(objects, 'Service', 'gate')!.spec!.ports.map((port: { targetPort: string }) => port.targetPort)).toEqual(['gate']);
       expect(find(objects, 'Service', 'gate-metrics')!.spec!.ports).toEqual([{ name: 'metrics', port: 9145, targetPort: 'metrics', appProtocol: 'http' }]);
     }

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { TEMPLATE_DEFAULTS_FILE } from '../../scripts/docs.mjs';
 import { KEYCLOAK_VERSION } from '../../scripts/keycloak.mjs';
 import { MLFLOW_VERSION, PSYCOPG2_VERSION } from '../../scripts/mlflow.mjs';
-import { bundleDir, confDir, METRICS_SNIPPETS, projectRoot } from '../../scripts/nginx.mjs';
+import { bundleDir, confDir, NEWER_NJS_SNIPPETS, projectRoot } from '../../scripts/nginx.mjs';
 import { realmFile } from '../../scripts/realm.mjs';
 import { allSettings, templatePlaceholder } from '../../src/core/settings';
 
@@ -112,7 +112,7 @@ describe('docker-compose.yml', () => {
     const snippets = readdirSync(confDir).filter((name) => name.endsWith('.conf'));
     expect(snippets.length).toBeGreaterThanOrEqual(4);
     // The metrics snippets go where the template includes what an installation adds (the image's njs is 0.8 or later).
-    const placed = new Map(Object.entries(METRICS_SNIPPETS).map(([dir, snippet]) => [snippet, `${dir}/${snippet}`]));
+    const placed = new Map(Object.entries(NEWER_NJS_SNIPPETS).map(([dir, snippet]) => [snippet, `${dir}/${snippet}`]));
     for (const snippet of snippets) expect(gateMounts.get(join(confDir, snippet))).toBe(`${env.MLFLOW_GATE_CONF_DIR}/${placed.get(snippet) ?? snippet}`);
     expect(gateMounts.get(bundleDir)).toBe(env.MLFLOW_GATE_BUNDLE_DIR);
     expect(bindMounts(keycloak).get(realmFile)).toBe('/opt/keycloak/data/import/mlflow-realm.json');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decisionRequestBody, decisionSubrequestArgs, interpretDecision } from '../../src/core/decision';
+import { decisionHash, decisionRequestBody, decisionSubrequestArgs, interpretDecision, refreshLeadMs, sharedAllowState, windowEnd } from '../../src/core/decision';
 
 describe('decisionRequestBody', () => {
   it('asks for one permission in decision mode', () => {
@@ -49,7 +49,7 @@ describe('decisionSubrequestArgs', () => {
   const token = 'aaa.bbb.ccc';
   const now = 1_900_000_000;
   const args = (at: number, permission = 'runs#write', bearer = token, server = 'mlflow-gate') =>
-    decisionSubrequestArgs(sha256Hex, bearer, server, permission as never, 30, at);
+    decisionSubrequestArgs(decisionHash(sha256Hex, bearer, server, permission), 30, at);
 
   it('keys the cached answer by a hash of token, resource server and permission, never the token', () => {
     expect(args(now)).toMatch(/^key=[0-9a-f]{64}\.\d+$/);
@@ -73,6 +73,32 @@ describe('decisionSubrequestArgs', () => {
   });
 
   it('asks nginx to bypass the cache when it is off', () => {
-    expect(decisionSubrequestArgs(sha256Hex, token, 'mlflow-gate', 'runs#write', null, now)).toMatch(/^key=[0-9a-f]{64}&bypass=1$/);
+    expect(decisionSubrequestArgs(decisionHash(sha256Hex, token, 'mlflow-gate', 'runs#write'), null, now)).toMatch(/^key=[0-9a-f]{64}&bypass=1$/);
+  });
+
+  it('says when the window of a key ends: where its key changes', () => {
+    const hash = decisionHash(sha256Hex, token, 'mlflow-gate', 'runs#write');
+    for (let second = now; second < now + 70; second++) {
+      const end = windowEnd(hash, 30, second);
+      expect([second, end > second && end <= second + 30]).toEqual([second, true]);
+      expect(decisionSubrequestArgs(hash, 30, end - 1)).toBe(decisionSubrequestArgs(hash, 30, second));
+      expect(decisionSubrequestArgs(hash, 30, end)).not.toBe(decisionSubrequestArgs(hash, 30, second));
+    }
+  });
+});
+
+describe('sharedAllowState', () => {
+  const ends = 1_900_000_030_000;
+
+  it('allows until the last part of the lifetime, then has one request refresh, then asks', () => {
+    expect(refreshLeadMs(30)).toBe(5000);
+    expect(refreshLeadMs(6)).toBe(2000);
+    expect(sharedAllowState(undefined, ends - 20_000, 30)).toBe('ask');
+    expect(sharedAllowState(ends, ends - 20_000, 30)).toBe('allow');
+    expect(sharedAllowState(ends, ends - 5001, 30)).toBe('allow');
+    expect(sharedAllowState(ends, ends - 5000, 30)).toBe('refresh');
+    expect(sharedAllowState(ends, ends - 1, 30)).toBe('refresh');
+    expect(sharedAllowState(ends, ends, 30)).toBe('ask');
+    expect(sharedAllowState(ends, ends + 1, 30)).toBe('ask');
   });
 });
