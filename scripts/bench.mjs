@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Pool, request } from 'undici';
 import { startCountingProxy } from './counting-proxy.mjs';
 import { projectRoot, startNginx } from './nginx.mjs';
+import { chrootMarker, NJS_RUNTIMES, njsRuntime } from './njs-chroots.mjs';
 import { freePort, logTail, portAcceptsConnections, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
 import { resourceServer } from './realm.mjs';
 import { startStack, stopStack } from './stack.mjs';
@@ -20,6 +21,9 @@ const ROUNDS = 3;
 const ALLOW_TTL_SECONDS = 30;
 const READ_PATH = '/api/2.0/mlflow/experiments/get?experiment_id=0';
 const BIG_ARTIFACT_BYTES = 1024 ** 3;
+// The p99 run of (b) on every njs crosses at least two windows of this allow lifetime.
+const TURNOVER_TTL_SECONDS = 5;
+const TURNOVER_SECONDS = 12;
 const benchDir = join(projectRoot, 'bench');
 // wrk and curl run asynchronously: the counting proxy in front of Keycloak lives in this process and must
 // keep answering while they run.
@@ -164,8 +168,9 @@ async function main() {
       `upstream trivial { server 127.0.0.1:${trivialPort}; keepalive 32; }`,
     );
     stops.push(plain.stop);
-    const gate = async (name, upstream, settings = {}, keycloakPort = counting.port) => {
+    const gate = async (name, upstream, settings = {}, keycloakPort = counting.port, njs = undefined) => {
       const nginx = await startNginx({
+        njs,
         runtimeDir: join(scratch, name),
         settings: {
           MLFLOW_GATE_WORKER_PROCESSES: '1',
@@ -248,6 +253,31 @@ async function main() {
       keycloakCallsPerRequest: uncachedDecisions / (c.requests + cLatency.requests),
       workerPeakKb: workerPeakKb(uncached.pid),
     };
+
+    // (b) on every nginx + njs of the test matrix that is built here: throughput, and p99 at 16 connections over
+    // a run that crosses at least two allow lifetimes (when a busy key's window ends).
+    console.log('bench: (b) on every njs of the matrix');
+    results.scenarios.njs = {};
+    for (const name of Object.keys(NJS_RUNTIMES)) {
+      const runtime = njsRuntime(name);
+      if (runtime.suite !== null && !chrootMarker(runtime.suite)) continue;
+      const onRuntime = await gate(`gate-${name}`, `127.0.0.1:${trivialPort}`, { MLFLOW_GATE_CACHE_ALLOW_TTL: `${TURNOVER_TTL_SECONDS}s` }, counting.port, name);
+      const warmed = await request(`${onRuntime.url}${READ_PATH}`, { headers: { authorization: `Bearer ${viewer}` } });
+      await warmed.body.dump();
+      const pair = { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${onRuntime.url}${READ_PATH}`, token: viewer } };
+      const rates = await compare(pair, { connections: 32, seconds: THROUGHPUT_SECONDS, rounds: 2 });
+      const turnover = await compare(pair, { connections: 16, seconds: TURNOVER_SECONDS, rounds: 1 });
+      results.scenarios.njs[name] = {
+        engine: runtime.engine ?? 'njs',
+        version: (await (await request(`${onRuntime.url}/_mlflow_gate/health`)).body.json()).njs,
+        aRps: rates.a.rps,
+        bRps: rates.b.rps,
+        non2xx: rates.b.non2xx + turnover.b.non2xx,
+        aP99: turnover.a.p99,
+        bP99: turnover.b.p99,
+        windows: Math.floor(TURNOVER_SECONDS / TURNOVER_TTL_SECONDS),
+      };
+    }
 
     // (d) real MLflow, direct vs. through the gate (warm cache).
     console.log('bench: (d) MLflow direct vs. through the gate');
@@ -362,6 +392,15 @@ function targets(s) {
     { target: '(f) gate ≥ 0.9 × direct throughput', value: ratio(s.f.gateBytesPerSecond, s.f.directBytesPerSecond), met: ratio(s.f.gateBytesPerSecond, s.f.directBytesPerSecond) >= 0.9 },
     { target: '(f) worker memory flat (peak grows < 16 MB)', value: (s.f.workerPeakKbAfter - s.f.workerPeakKbBefore) / 1024, met: s.f.workerPeakKbAfter - s.f.workerPeakKbBefore < 16 * 1024 },
     ...Object.entries(d).map(([name, extra]) => ({ target: `(d) ${name}: gate p50 within 5 % of direct`, value: extra, met: extra <= 0.05 })),
+    ...Object.entries(s.njs).flatMap(([name, n]) => {
+      // njs 0.7.9 (the host) runs a fresh VM per request; the newest njs (sid), with either engine, should do better.
+      const floor = name === 'host' ? 0.5 : name.startsWith('sid') ? 0.7 : null;
+      const ratio = n.bRps / n.aRps;
+      return [
+        ...(floor === null ? [] : [{ target: `(b)/(a) throughput on ${name} (njs ${n.version}, ${n.engine}) ≥ ${floor}`, value: ratio, met: ratio >= floor }]),
+        { target: `(b) p99 on ${name} at 16 connections over ${n.windows} allow lifetimes ≤ (a) + 2 ms`, value: n.bP99 - n.aP99, met: n.bP99 - n.aP99 <= 2 },
+      ];
+    }),
   ];
 }
 
@@ -384,6 +423,13 @@ function render(results) {
     `| (e) 500 concurrent cold requests | ${s.e.ok} × 200, ${s.e.serverErrors} × 5xx | – | – | ${s.e.keycloakCalls} calls in total | – |`,
     `| (f) 1 GiB download, direct | ${number(s.f.directBytesPerSecond / 1024 ** 2)} MB/s | – | – | – | – |`,
     `| (f) 1 GiB download, gate | ${number(s.f.gateBytesPerSecond / 1024 ** 2)} MB/s | – | – | cached | ${number(s.f.workerPeakKbBefore / 1024, 1)} → ${number(s.f.workerPeakKbAfter / 1024, 1)} |`,
+    '',
+    '| (b) by njs | engine | (a) req/s | (b) req/s | (b)/(a) | (a) p99 ms, 16 conn. | (b) p99 ms, 16 conn. | non-2xx |',
+    '|---|---|---|---|---|---|---|---|',
+    ...Object.entries(s.njs).map(
+      ([name, n]) =>
+        `| ${name}: njs ${n.version} | ${n.engine} | ${number(n.aRps)} | ${number(n.bRps)} | ${number(n.bRps / n.aRps, 3)} | ${number(n.aP99, 3)} | ${number(n.bP99, 3)} | ${n.non2xx} |`,
+    ),
     '',
     '| target | measured | met |',
     '|---|---|---|',
