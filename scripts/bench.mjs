@@ -133,6 +133,13 @@ async function mlflowJson(base, method, path, body) {
   return JSON.parse(text);
 }
 
+/** How many decisions of an audit log have each cache status. */
+function cacheStatusCounts(auditLog) {
+  const counts = {};
+  for (const match of readFileSync(auditLog, 'utf8').matchAll(/"cache":"([A-Z]*)"/g)) counts[match[1] || 'none'] = (counts[match[1] || 'none'] ?? 0) + 1;
+  return counts;
+}
+
 /** Downloads `url` with curl to /dev/null and returns bytes per second; a failure shows `errorLog`'s tail. */
 async function download(url, token, errorLog) {
   const args = ['-s', '-o', '/dev/null', '-w', '%{speed_download} %{http_code}', '--max-time', '120'];
@@ -363,6 +370,8 @@ async function main() {
         aP99: turnover.a.p99,
         bP99: turnover.b.p99,
         windows: Math.floor(TURNOVER_SECONDS / TURNOVER_TTL_SECONDS),
+        // Where the decisions came from (the audit log's `cache`): SHARED where the shared allows answered.
+        cacheStatuses: cacheStatusCounts(onRuntime.auditLog),
       };
     }
 
@@ -426,11 +435,11 @@ function render(results) {
     `| (f) 1 GiB download, direct | ${number(s.f.directBytesPerSecond / 1024 ** 2)} MB/s | – | – | – | – |`,
     `| (f) 1 GiB download, gate | ${number(s.f.gateBytesPerSecond / 1024 ** 2)} MB/s | – | – | cached | ${number(s.f.workerPeakKbBefore / 1024, 1)} → ${number(s.f.workerPeakKbAfter / 1024, 1)} |`,
     '',
-    '| (b) by njs | engine | (a) req/s | (b) req/s | (b)/(a) | (a) p99 ms, 16 conn. | (b) p99 ms, 16 conn. | non-2xx |',
-    '|---|---|---|---|---|---|---|---|',
+    '| (b) by njs | engine | (a) req/s | (b) req/s | (b)/(a) | (a) p99 ms, 16 conn. | (b) p99 ms, 16 conn. | non-2xx | decisions by cache status |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...Object.entries(s.njs).map(
       ([name, n]) =>
-        `| ${name}: njs ${n.version} | ${n.engine} | ${number(n.aRps)} | ${number(n.bRps)} | ${number(n.bRps / n.aRps, 3)} | ${number(n.aP99, 3)} | ${number(n.bP99, 3)} | ${n.non2xx} |`,
+        `| ${name}: njs ${n.version} | ${n.engine} | ${number(n.aRps)} | ${number(n.bRps)} | ${number(n.bRps / n.aRps, 3)} | ${number(n.aP99, 3)} | ${number(n.bP99, 3)} | ${n.non2xx} | ${Object.entries(n.cacheStatuses).map(([status, count]) => `${status} ${count}`).join(', ')} |`,
     ),
     '',
     '| target | measured | met |',

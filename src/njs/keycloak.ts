@@ -33,6 +33,7 @@ import type { AccessTokenClaims } from '../core/token';
 import { checkBearerToken } from '../core/token';
 import type { Frame } from './frame';
 import { count } from './metrics';
+import type { SharedNumbers } from './shared-dictionaries';
 import { sharedDictionary } from './shared-dictionaries';
 import { sha256Hex, unseal } from './sealing';
 
@@ -190,11 +191,36 @@ export async function cachedDecision(
     allows.delete(hash);
     return refreshed;
   }
+  const asking = `${hash}.ask`;
+  if (!allows.add(asking, ASKING, ASK_CLAIM_MS) && (await allowedMeanwhile(allows, hash, asking, lifetime))) {
+    frame.audit.cache = SHARED_ALLOW;
+    count(frame.r, () => lookupIncrements(call, SHARED_ALLOW, 0, false));
+    return { allowed: true };
+  }
   const decision = await ask(decisionSubrequestArgs(hash, lifetime, nowSeconds));
   const endsAtMs = windowEnd(hash, lifetime, nowSeconds) * 1000;
   const remainingMs = endsAtMs - Date.now();
   if (decision.allowed && remainingMs > 0) allows.set(hash, endsAtMs, remainingMs);
+  // Whoever waits for this answer stops waiting: an allow is shared now, anything else is theirs to look up.
+  allows.set(asking, ASKED, ASK_CLAIM_MS);
   return decision;
+}
+
+// A key's first request after its allow ended marks the key as asked about (ASKING, then ASKED once answered);
+// requests that arrive meanwhile wait for its allow in steps of WAIT_STEP_MS, instead of NGINX's cache lock, which
+// lets waiters look again only every 500 ms. ASK_CLAIM_MS bounds the wait (and a mark whose request failed).
+const ASKING = 1;
+const ASKED = 2;
+const ASK_CLAIM_MS = 3000;
+const WAIT_STEP_MS = 5;
+
+/** Whether the allow another request is asking for arrives while it asks. */
+async function allowedMeanwhile(allows: SharedNumbers, hash: string, asking: string, lifetime: number): Promise<boolean> {
+  for (;;) {
+    if (sharedAllowState(allows.get(hash), Date.now(), lifetime) !== 'ask') return true;
+    if (allows.get(asking) !== ASKING) return false;
+    await new Promise<void>((resolve) => setTimeout(() => resolve(), WAIT_STEP_MS));
+  }
 }
 
 /** Every permission the token holds on the resource server (never cached). */
