@@ -6,9 +6,9 @@
  */
 import { proxyRoute } from '../core/attribution';
 import { auditFields } from '../core/audit';
-import { decisionIncrements } from '../core/metrics';
 import { preflight } from '../core/authorize';
 import { isBrowserNavigation, isSameOriginWrite, sendsToLogin } from '../core/browser-session';
+import { decisionIncrements } from '../core/metrics';
 import type { Refusal, RenderedRefusal } from '../core/refusals';
 import { SIGNALLED_REFUSAL_HEADERS } from '../core/refusals';
 import { openSession, renewedSessionCookie, startLogin } from './browser';

@@ -175,11 +175,7 @@ export async function cachedDecision(
   const allows = lifetime === null ? null : sharedDictionary(SHARED_ALLOWS_ZONE);
   if (allows === null || lifetime === null) return ask(decisionSubrequestArgs(hash, lifetime, nowSeconds));
   const state = sharedAllowState(allows.get(hash), Date.now(), lifetime);
-  if (state === 'allow' || (state === 'refresh' && !allows.add(`${hash}.refresh`, 1, REFRESH_CLAIM_MS))) {
-    frame.audit.cache = SHARED_ALLOW;
-    count(frame.r, () => lookupIncrements(call, SHARED_ALLOW, 0, false));
-    return { allowed: true };
-  }
+  if (state === 'allow' || (state === 'refresh' && !allows.add(`${hash}.refresh`, 1, REFRESH_CLAIM_MS))) return sharedAllow(frame, call);
   if (state === 'refresh') {
     const refreshed = await ask(decisionSubrequestArgs(hash, null, nowSeconds));
     allows.delete(`${hash}.refresh`);
@@ -192,25 +188,26 @@ export async function cachedDecision(
     return refreshed;
   }
   const asking = `${hash}.ask`;
-  if (!allows.add(asking, ASKING, ASK_CLAIM_MS) && (await allowedMeanwhile(allows, hash, asking, lifetime))) {
-    frame.audit.cache = SHARED_ALLOW;
-    count(frame.r, () => lookupIncrements(call, SHARED_ALLOW, 0, false));
-    return { allowed: true };
-  }
+  if (!allows.add(asking, 1, ASK_CLAIM_MS) && (await allowedMeanwhile(allows, hash, asking, lifetime))) return sharedAllow(frame, call);
   const decision = await ask(decisionSubrequestArgs(hash, lifetime, nowSeconds));
   const endsAtMs = windowEnd(hash, lifetime, nowSeconds) * 1000;
   const remainingMs = endsAtMs - Date.now();
   if (decision.allowed && remainingMs > 0) allows.set(hash, endsAtMs, remainingMs);
   // Whoever waits for this answer stops waiting: an allow is shared now, anything else is theirs to look up.
-  allows.set(asking, ASKED, ASK_CLAIM_MS);
+  allows.delete(asking);
   return decision;
 }
 
-// A key's first request after its allow ended marks the key as asked about (ASKING, then ASKED once answered);
+/** A decision the shared allows answered, in the audit record and the metrics. */
+function sharedAllow(frame: Frame, call: KeycloakCall): Decision {
+  frame.audit.cache = SHARED_ALLOW;
+  count(frame.r, () => lookupIncrements(call, SHARED_ALLOW, 0, false));
+  return { allowed: true };
+}
+
+// A key's first request after its allow ended marks the key as being asked about, until it has the answer;
 // requests that arrive meanwhile wait for its allow in steps of WAIT_STEP_MS, instead of NGINX's cache lock, which
 // lets waiters look again only every 500 ms. ASK_CLAIM_MS bounds the wait (and a mark whose request failed).
-const ASKING = 1;
-const ASKED = 2;
 const ASK_CLAIM_MS = 3000;
 const WAIT_STEP_MS = 5;
 
@@ -218,7 +215,7 @@ const WAIT_STEP_MS = 5;
 async function allowedMeanwhile(allows: SharedNumbers, hash: string, asking: string, lifetime: number): Promise<boolean> {
   for (;;) {
     if (sharedAllowState(allows.get(hash), Date.now(), lifetime) !== 'ask') return true;
-    if (allows.get(asking) !== ASKING) return false;
+    if (allows.get(asking) === undefined) return false;
     await new Promise<void>((resolve) => setTimeout(() => resolve(), WAIT_STEP_MS));
   }
 }
