@@ -55,6 +55,9 @@ export default defineConfig({
         test: {
           name: 'e2e-compose',
           include: ['test/e2e-compose/**/*.test.ts'],
+          globalSetup: ['test/support/compose-setup.ts'],
+          // After the integration matrix: the compose stack's five containers would slow its timing-bound tests.
+          sequence: { groupOrder: njsMatrix.length },
           testTimeout: 300_000,
           hookTimeout: 900_000,
         },

@@ -113,6 +113,8 @@ def delete_artifact(run_id, artifact):
     response = requests.delete(
         f"{os.environ['MLFLOW_TRACKING_URI']}/api/2.0/mlflow-artifacts/artifacts/{path}/{artifact}",
         headers={"Authorization": f"Bearer {os.environ['MLFLOW_TRACKING_TOKEN']}"},
+        # The CA the mlflow client trusts for the gate (a development certificate's, for HTTPS gates).
+        verify=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH", True),
         timeout=60,
     )
     if response.status_code != 200:

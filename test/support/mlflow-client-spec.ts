@@ -16,36 +16,43 @@ const run = promisify(execFile);
 
 type Role = StackJson['users'][number]['role'];
 
+/** Tokens and client scenarios against the stack `stackOf` returns (read at each call, once the stack is up). */
+export function mlflowClientOf(stackOf: () => StackJson) {
+  async function tokenFor(form: Record<string, string>): Promise<string> {
+    const stack = stackOf();
+    const response = await request(`${stack.keycloak}/realms/${stack.realm}/protocol/openid-connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    const body = (await response.body.json()) as { access_token: string };
+    return body.access_token;
+  }
+
+  /** Password grant on the public client: the dev realm allows it, see README. */
+  function userToken(role: Role) {
+    const stack = stackOf();
+    const user = stack.users.find((candidate) => candidate.role === role)!;
+    return tokenFor({ grant_type: 'password', client_id: stack.clients.public, username: user.username, password: user.password });
+  }
+
+  /** Runs one scenario of test/e2e/client_scenarios.py with the given token (or none); what the client observed. */
+  async function client(scenario: string, token: string | null, args: object = {}) {
+    const stack = stackOf();
+    const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_TRACKING_URI: stack.gate, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
+    delete env.MLFLOW_TRACKING_TOKEN;
+    if (token !== null) env.MLFLOW_TRACKING_TOKEN = token;
+    const { stdout } = await run(mlflowPython, [scenarios, scenario, JSON.stringify(args)], { env, maxBuffer: 1 << 20, timeout: 300_000 });
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  }
+
+  return { tokenFor, userToken, client };
+}
+
 /** Registers the spec; `stackOf` is read once the stack is up (in the caller's beforeAll). */
 export function mlflowClientSpec(stackOf: () => StackJson) {
   describe('the mlflow client through the gate', () => {
-    async function tokenFor(form: Record<string, string>): Promise<string> {
-      const stack = stackOf();
-      const response = await request(`${stack.keycloak}/realms/${stack.realm}/protocol/openid-connect/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(form).toString(),
-      });
-      const body = (await response.body.json()) as { access_token: string };
-      return body.access_token;
-    }
-
-    /** Password grant on the public client: the dev realm allows it, see README. */
-    function userToken(role: Role) {
-      const stack = stackOf();
-      const user = stack.users.find((candidate) => candidate.role === role)!;
-      return tokenFor({ grant_type: 'password', client_id: stack.clients.public, username: user.username, password: user.password });
-    }
-
-    /** Runs one client scenario with the given token (or none) and returns what the client observed. */
-    async function client(scenario: string, token: string | null, args: object = {}) {
-      const stack = stackOf();
-      const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_TRACKING_URI: stack.gate, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
-      delete env.MLFLOW_TRACKING_TOKEN;
-      if (token !== null) env.MLFLOW_TRACKING_TOKEN = token;
-      const { stdout } = await run(mlflowPython, [scenarios, scenario, JSON.stringify(args)], { env, maxBuffer: 1 << 20, timeout: 300_000 });
-      return JSON.parse(stdout.trim().split('\n').pop()!);
-    }
+    const { tokenFor, userToken, client } = mlflowClientOf(stackOf);
 
     const suffix = Date.now().toString(36);
     const names = { experiment: `e2e-${suffix}`, model: `e2e-model-${suffix}` };

@@ -51,9 +51,15 @@ async function adminToken(keycloak: string, username: string, password: string):
   return body.access_token;
 }
 
-/** Calls the Keycloak admin REST API of the test realm as the bootstrap admin. */
-export async function adminApi(keycloak: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const token = await adminToken(keycloak, KEYCLOAK_ADMIN.username, KEYCLOAK_ADMIN.password);
+/** Calls the Keycloak admin REST API of the test realm as `admin` (the test Keycloak's bootstrap admin). */
+export async function adminApi(
+  keycloak: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  admin: { username: string; password: string } = KEYCLOAK_ADMIN,
+): Promise<{ status: number; json: unknown }> {
+  const token = await adminToken(keycloak, admin.username, admin.password);
   const response = await request(`${keycloak}/admin/realms/${realm.realm}${path}`, {
     method: method as 'GET',
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

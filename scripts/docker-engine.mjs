@@ -1,0 +1,132 @@
+// A Docker engine of the compose tests' own: Debian's dockerd, started by hand with its data in the cache (so
+// built images last between runs) and its socket, bridge and run directory under names of its own, so it
+// neither uses nor disturbs an engine the machine already runs. It changes no firewall rules (no iptables,
+// no IP forwarding or masquerading): containers reach each other on their compose networks and the host
+// reaches their published ports, which is all the compose file needs; containers reach nothing outside.
+// Compose v2 comes from Debian trixie's docker-compose package (bookworm has Compose v1 only).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from './cache.mjs';
+import { chrootDir, ensureChroot } from './njs-chroots.mjs';
+import { startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+
+const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
+const ENGINE_NAME = 'mlflow-uma-gate-docker';
+const runDir = `/run/${ENGINE_NAME}`;
+/** The engine's own bridge (at most 15 characters: a Linux interface name). */
+const BRIDGE = 'mugate-docker0';
+const BRIDGE_ADDRESS = '172.31.254.1/24';
+const dockerCache = join(cacheDir, 'docker');
+/** The docker CLI's configuration directory the tests use: the Compose v2 plugin lives in it. */
+export const dockerConfigDir = join(dockerCache, 'cli');
+const composePlugin = join(dockerConfigDir, 'cli-plugins', 'docker-compose');
+
+function works(command, args, env = process.env) {
+  const result = spawnSync(command, args, { stdio: 'ignore', env });
+  return !result.error && result.status === 0;
+}
+
+/** The environment the docker CLI, Compose and testcontainers need to use this engine. */
+export function engineEnvironment() {
+  return {
+    DOCKER_HOST: `unix://${runDir}/docker.sock`,
+    DOCKER_CONFIG: dockerConfigDir,
+    // testcontainers' reaper runs in an image of its own, which cannot be pulled here; the tests clean up.
+    TESTCONTAINERS_RYUK_DISABLED: 'true',
+  };
+}
+
+/** Why this machine cannot run the engine, or null when it can (installing Debian's docker.io if needed). */
+export function whyNoEngine() {
+  if (process.platform !== 'linux') return `a Docker engine of the tests' own needs Linux (this is ${process.platform})`;
+  if (works('dockerd', ['--version'])) return null;
+  if (process.getuid?.() !== 0) return 'dockerd is missing; install it with: sudo apt-get install -y docker.io';
+  if (!works('apt-get', ['--version'])) return 'dockerd is missing and this machine has no apt-get to install Debian\'s docker.io';
+  console.log('deps: installing docker.io from Debian\'s packages (the compose tests\' engine)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', [...APT_LOCK_WAIT, 'install', '-y', '-qq', '--no-install-recommends', 'docker.io'], { stdio: 'inherit', env });
+  return null;
+}
+
+/**
+ * Compose v2 as a docker CLI plugin in dockerConfigDir: taken once from Debian trixie's docker-compose package
+ * (its .deb, downloaded and unpacked with the trixie chroot's apt; the package's Go binary runs on bookworm).
+ */
+export function ensureComposePlugin({ log = console.log } = {}) {
+  if (!existsSync(composePlugin)) {
+    ensureChroot('trixie', { log });
+    const root = chrootDir('trixie');
+    const work = mkdtempSync(join(root, 'tmp', 'compose-'));
+    const inside = work.slice(root.length);
+    try {
+      log('deps: taking Compose v2 from Debian trixie\'s docker-compose package (once)');
+      execFileSync('chroot', [root, 'sh', '-ec', `cd ${inside} && (apt-get download docker-compose || (apt-get update -qq && apt-get download docker-compose))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      execFileSync('sh', ['-ec', `dpkg-deb -x "$1"/docker-compose_*.deb "$1/unpacked"`, 'sh', work]);
+      mkdirSync(join(dockerConfigDir, 'cli-plugins'), { recursive: true });
+      copyFileSync(join(work, 'unpacked', 'usr', 'libexec', 'docker', 'cli-plugins', 'docker-compose'), `${composePlugin}.partial`);
+      chmodSync(`${composePlugin}.partial`, 0o755);
+      execFileSync('mv', [`${composePlugin}.partial`, composePlugin]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  const version = execFileSync(composePlugin, ['version', '--short'], { encoding: 'utf8' }).trim();
+  return { plugin: composePlugin, version };
+}
+
+function removeBridge() {
+  if (works('ip', ['link', 'show', BRIDGE])) execFileSync('ip', ['link', 'delete', BRIDGE]);
+}
+
+/**
+ * Starts the engine and waits until it answers; `stop()` stops it and removes its bridge again (the compose
+ * networks go with the engine's own `docker compose down`). An engine left running by a killed run is stopped
+ * first.
+ */
+export async function startDockerEngine({ log = console.log } = {}) {
+  const reason = whyNoEngine();
+  if (reason) throw new Error(`docker engine: ${reason}`);
+  mkdirSync(runDir, { recursive: true });
+  const pidFile = join(runDir, 'dockerd.pid');
+  if (existsSync(pidFile)) {
+    const stale = Number(execFileSync('cat', [pidFile], { encoding: 'utf8' }).trim());
+    try {
+      process.kill(stale, 'SIGTERM');
+      log(`docker engine: stopping the engine a previous run left running (pid ${stale})`);
+      await waitUntil('the previous engine', async () => !works('kill', ['-0', String(stale)]), { timeoutMs: 60_000 });
+    } catch {
+      // It is gone already.
+    }
+    rmSync(pidFile, { force: true });
+  }
+  removeBridge();
+  execFileSync('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+  execFileSync('ip', ['address', 'add', BRIDGE_ADDRESS, 'dev', BRIDGE]);
+  execFileSync('ip', ['link', 'set', BRIDGE, 'up']);
+  mkdirSync(join(dockerCache, 'data'), { recursive: true });
+  const logFile = join(dockerCache, 'dockerd.log');
+  const child = startProcess('dockerd', [
+    `--data-root=${join(dockerCache, 'data')}`,
+    `--exec-root=${join(runDir, 'exec')}`,
+    `--pidfile=${pidFile}`,
+    `--host=${engineEnvironment().DOCKER_HOST}`,
+    `--bridge=${BRIDGE}`,
+    '--iptables=false',
+    '--ip-forward=false',
+    '--ip-masq=false',
+    // Compose networks take their subnets from this pool, away from the addresses of common private networks.
+    '--default-address-pool=base=172.31.0.0/17,size=24',
+  ], { logFile, env: {} });
+  const env = { ...process.env, ...engineEnvironment() };
+  await waitUntil('dockerd', async () => works('docker', ['info'], env), { timeoutMs: 120_000, logFile, process: child });
+  return {
+    env: engineEnvironment(),
+    logFile,
+    async stop() {
+      await stopProcessGroup(child.pid, 60_000);
+      rmSync(pidFile, { force: true });
+      removeBridge();
+    },
+  };
+}
