@@ -5,7 +5,7 @@
 // reaches their published ports, which is all the compose file needs; containers reach nothing outside.
 // Compose v2 comes from Debian trixie's docker-compose package (bookworm has Compose v1 only).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './cache.mjs';
 import { chrootDir, ensureChroot } from './njs-chroots.mjs';
@@ -79,33 +79,59 @@ function removeBridge() {
   if (works('ip', ['link', 'show', BRIDGE])) execFileSync('ip', ['link', 'delete', BRIDGE]);
 }
 
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pidIn(file) {
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
+}
+
 /**
  * Starts the engine and waits until it answers; `stop()` stops it and removes its bridge again (the compose
- * networks go with the engine's own `docker compose down`). An engine left running by a killed run is stopped
- * first.
+ * networks go with the engine's own `docker compose down`). One run at a time owns the engine: another run's
+ * start waits until the owner has stopped it, and an engine whose owner is gone (a killed run) is stopped first.
  */
 export async function startDockerEngine({ log = console.log } = {}) {
   const reason = whyNoEngine();
   if (reason) throw new Error(`docker engine: ${reason}`);
   mkdirSync(runDir, { recursive: true });
   const pidFile = join(runDir, 'dockerd.pid');
-  if (existsSync(pidFile)) {
-    const stale = Number(execFileSync('cat', [pidFile], { encoding: 'utf8' }).trim());
+  const ownerFile = join(runDir, 'owner.pid');
+  // The owner file is created exclusively, so of two runs starting together one owns the engine.
+  for (;;) {
     try {
-      process.kill(stale, 'SIGTERM');
-      log(`docker engine: stopping the engine a previous run left running (pid ${stale})`);
-      await waitUntil('the previous engine', async () => !works('kill', ['-0', String(stale)]), { timeoutMs: 60_000 });
-    } catch {
-      // It is gone already.
+      writeFileSync(ownerFile, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
     }
-    rmSync(pidFile, { force: true });
+    const owner = pidIn(ownerFile);
+    if (owner !== undefined && alive(owner)) {
+      log(`docker engine: waiting for the run that owns it (pid ${owner}) to finish`);
+      await waitUntil('the other run\'s engine', async () => !alive(owner), { timeoutMs: 90 * 60_000 });
+    }
+    rmSync(ownerFile, { force: true });
   }
+  const stale = pidIn(pidFile);
+  if (stale !== undefined && alive(stale)) {
+    log(`docker engine: stopping the engine a killed run left running (pid ${stale})`);
+    process.kill(stale, 'SIGTERM');
+    await waitUntil('the engine a killed run left', async () => !alive(stale), { timeoutMs: 60_000 });
+  }
+  rmSync(pidFile, { force: true });
   removeBridge();
   execFileSync('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
   execFileSync('ip', ['address', 'add', BRIDGE_ADDRESS, 'dev', BRIDGE]);
   execFileSync('ip', ['link', 'set', BRIDGE, 'up']);
   mkdirSync(join(dockerCache, 'data'), { recursive: true });
   const logFile = join(dockerCache, 'dockerd.log');
+  rmSync(logFile, { force: true });
   const child = startProcess('dockerd', [
     `--data-root=${join(dockerCache, 'data')}`,
     `--exec-root=${join(runDir, 'exec')}`,
@@ -127,6 +153,7 @@ export async function startDockerEngine({ log = console.log } = {}) {
       await stopProcessGroup(child.pid, 60_000);
       rmSync(pidFile, { force: true });
       removeBridge();
+      rmSync(ownerFile, { force: true });
     },
   };
 }

@@ -24,6 +24,7 @@ import { publicClient, realmAccess } from '../../scripts/realm.mjs';
 import { signInThroughKeycloak, uiCall } from '../support/browser-login.js';
 import { makeDevelopmentCertificate } from '../support/development-certificate.js';
 import { mlflowClientOf, mlflowClientSpec } from '../support/mlflow-client-spec.js';
+import { callGate } from '../support/projects.js';
 import type { StackJson } from '../support/stack-json.js';
 import { adminApi } from '../support/tokens.js';
 
@@ -136,6 +137,23 @@ describe.skipIf(skipReason !== null)(`docker compose up${skipReason ? ` (skipped
         await browser?.close();
       }
     }, 180_000);
+
+    it('lets an editor create a project and work in it with the mlflow client; a viewer it is not shared with is kept out', async () => {
+      const { userToken, client } = mlflowClientOf(() => stack);
+      const editor = await userToken('editor');
+      const viewer = await userToken('viewer');
+      const project = `compose-${Date.now().toString(36)}`;
+      expect((await callGate(stack.gate, editor, 'POST', '/api/3.0/mlflow/workspaces', { body: { name: project } })).status).toBe(201);
+      const names = { experiment: `in-${project}`, model: `model-${project}` };
+      const inProject = { MLFLOW_WORKSPACE: project };
+      const created = await client('create', editor, names, inProject);
+      const seen = await client('read', editor, { ...names, ...created }, inProject);
+      expect(seen).toMatchObject({ experiment: names.experiment, model: names.model, sha256: created.sha256 });
+      const listed = (await callGate(stack.gate, viewer, 'GET', '/api/3.0/mlflow/workspaces')).json.workspaces as { name: string }[];
+      expect(listed.map((workspace) => workspace.name)).not.toContain(project);
+      const refused = await callGate(stack.gate, viewer, 'GET', `/api/2.0/mlflow/experiments/get?experiment_id=${created.experiment_id}`, { workspace: project });
+      expect(refused).toMatchObject({ status: 403, json: { error_code: 'PERMISSION_DENIED' } });
+    }, 600_000);
 
     it('keeps experiments, runs and artifacts across `docker compose down` and `up`', async () => {
       const { userToken, client } = mlflowClientOf(() => stack);

@@ -36,10 +36,13 @@ export function mlflowClientOf(stackOf: () => StackJson) {
     return tokenFor({ grant_type: 'password', client_id: stack.clients.public, username: user.username, password: user.password });
   }
 
-  /** Runs one scenario of test/e2e/client_scenarios.py with the given token (or none); what the client observed. */
-  async function client(scenario: string, token: string | null, args: object = {}) {
+  /**
+   * Runs one scenario of test/e2e/client_scenarios.py with the given token (or none), and `settings` (e.g.
+   * MLFLOW_WORKSPACE) in its environment; what the client observed.
+   */
+  async function client(scenario: string, token: string | null, args: object = {}, settings: Record<string, string> = {}) {
     const stack = stackOf();
-    const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_TRACKING_URI: stack.gate, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
+    const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_TRACKING_URI: stack.gate, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ...settings };
     delete env.MLFLOW_TRACKING_TOKEN;
     if (token !== null) env.MLFLOW_TRACKING_TOKEN = token;
     const { stdout } = await run(mlflowPython, [scenarios, scenario, JSON.stringify(args)], { env, maxBuffer: 1 << 20, timeout: 300_000 });
