@@ -18,7 +18,11 @@ type MetricType = 'counter' | 'histogram';
 
 interface Family {
   readonly type: MetricType;
+  /** The exposition's `# HELP` line. */
   readonly help: string;
+  /** For README.md's table (npm run docs:metrics): the labels and their values, and what is counted (Markdown). */
+  readonly labels: string;
+  readonly counts: string;
 }
 
 /** Every metric family, in the order a scrape lists them. */
@@ -27,26 +31,38 @@ export function metricFamilies(): { readonly [name: string]: Family } {
     mlflow_gate_decisions_total: {
       type: 'counter',
       help: 'Requests the gate decided, by result (allow, deny, refuse, login) and reason (the refusal kind).',
+      labels: '`result` (`allow`, `deny`, `refuse`, `login`), `reason` (the refusal kind, as in the audit log)',
+      counts: "requests the gate decided; `login`: a browser sent to Keycloak's login page",
     },
     mlflow_gate_keycloak_request_duration_seconds: {
       type: 'histogram',
       help: 'Time the gate waited for Keycloak on lookups the decision cache did not answer, by call.',
+      labels: '`call` (`decision`, `project-decision`, `exchange`)',
+      counts: "time waiting for Keycloak on lookups the caches did not answer (an exchange's includes the helper server's rate limit)",
     },
     mlflow_gate_keycloak_errors_total: {
       type: 'counter',
       help: 'Keycloak lookups that got no usable answer (the request was refused with 503), by call.',
+      labels: '`call`',
+      counts: 'lookups Keycloak gave no usable answer to (the caller got 503)',
     },
     mlflow_gate_decision_cache_total: {
       type: 'counter',
       help: "Lookups in the gate's caches (decision, project, exchange) by NGINX cache status (hit, miss, expired, ...).",
+      labels: "`cache` (`decision`, `project`, `exchange`), `status` (`shared`: the shared allows answered; NGINX's: `hit`, `miss`, `expired`, `updating`, …)",
+      counts: "lookups in the gate's caches; none with `MLFLOW_GATE_DECISION_CACHE=off`",
     },
     mlflow_gate_token_exchanges_total: {
       type: 'counter',
       help: 'Basic credentials and browser sessions exchanged for an access token, by result (issued or the refusal kind).',
+      labels: '`result` (`issued`, or the refusal kind: `invalid-credentials`, `too-many-attempts`, `keycloak-unavailable`, …)',
+      counts: 'Basic credentials and browser sessions exchanged for an access token, cache hits included',
     },
     mlflow_gate_mlflow_responses_total: {
       type: 'counter',
       help: 'Responses to requests the gate allowed to MLflow, by status class (NGINX answers 502/504 when MLflow fails).',
+      labels: '`code` (`2xx` … `5xx`)',
+      counts: "answers to the requests the gate let through to MLflow, NGINX's 502 and 504 included when MLflow failed",
     },
   };
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { integrationProject, NJS_RUNTIMES } from '../../scripts/njs-chroots.mjs';
-import { README, readChartValues, renderTemplateDefaults, TEMPLATE_DEFAULTS_FILE, withChartValues, withRouteTable, withSettingsTables } from '../../scripts/docs.mjs';
+import { README, readChartValues, renderTemplateDefaults, TEMPLATE_DEFAULTS_FILE, withChartValues, withMetricsTable, withRouteTable, withSettingsTables } from '../../scripts/docs.mjs';
+import * as metrics from '../../src/core/metrics';
 import { ROUTE_TABLE } from '../../src/core/route-table';
 import * as settings from '../../src/core/settings';
 
@@ -14,6 +15,10 @@ describe('generated copies (run npm run docs after changing their source)', () =
 
   it('README.md shows the current settings', () => {
     expect(withSettingsTables(readme, settings)).toBe(readme);
+  });
+
+  it('README.md shows the current metrics', () => {
+    expect(withMetricsTable(readme, metrics)).toBe(readme);
   });
 
   it("README.md shows the Helm chart's current values", () => {
