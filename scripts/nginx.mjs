@@ -85,7 +85,7 @@ export const NEWER_NJS_SNIPPETS = { 'http.d': 'mlflow-uma-gate.zones.conf', 'ser
  * The snippets' directory in `runtimeDir`, as an installation lays it out under /etc/nginx: links to the files of
  * `templateDir` and of its http.d/ and server.d/, plus, where `newerNjs`, the snippets for njs 0.8 and later in those two.
  */
-function installSnippets(runtimeDir, templateDir, newerNjs) {
+function installSnippets(runtimeDir, templateDir, newerNjs, countResponses) {
   const snippets = join(runtimeDir, 'mlflow-uma-gate');
   rmSync(snippets, { recursive: true, force: true });
   const linkFiles = (from, to) => {
@@ -98,7 +98,7 @@ function installSnippets(runtimeDir, templateDir, newerNjs) {
   linkFiles(templateDir, snippets);
   for (const [dir, snippet] of Object.entries(NEWER_NJS_SNIPPETS)) {
     linkFiles(join(templateDir, dir), join(snippets, dir));
-    if (newerNjs) symlinkSync(join(templateDir, snippet), join(snippets, dir, snippet));
+    if (newerNjs && (countResponses || dir !== 'server.d')) symlinkSync(join(templateDir, snippet), join(snippets, dir, snippet));
   }
   return snippets;
 }
@@ -109,11 +109,12 @@ function installSnippets(runtimeDir, templateDir, newerNjs) {
  * `settings` are template values: at least MLFLOW_GATE_ISSUER, MLFLOW_GATE_KEYCLOAK_UPSTREAM and
  * MLFLOW_GATE_MLFLOW_UPSTREAM. `templateDir` holds nginx.conf.template and the snippets (this checkout's nginx/, or
  * copies to run, such as the Helm chart's ConfigMaps). `njs` names the nginx + njs to run (scripts/njs-chroots.mjs),
- * by default the one MLFLOW_UMA_GATE_NJS names; where it has shared dictionaries, the gate uses them (metrics, shared allows). Returns
+ * by default the one MLFLOW_UMA_GATE_NJS names; where it has shared dictionaries, the gate uses them (metrics, shared allows),
+ * and counts MLflow's answers unless `countResponses` is false (the bench's measure of that count's cost). Returns
  * { url, port, metricsUrl, pid, errorLog, accessLog, auditLog, tempDir, stop }.
- * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, templateDir?: string, njs?: string }} options
+ * @param {{ runtimeDir: string, port?: number, settings: Record<string, string>, templateDir?: string, njs?: string, countResponses?: boolean }} options
  */
-export async function startNginx({ runtimeDir, port, settings, templateDir = confDir, njs }) {
+export async function startNginx({ runtimeDir, port, settings, templateDir = confDir, njs, countResponses = true }) {
   const runtime = njsRuntime(njs);
   const listenPort = port ?? (await freePort());
   const tempDir = workerTempDir(runtimeDir);
@@ -122,7 +123,7 @@ export async function startNginx({ runtimeDir, port, settings, templateDir = con
   const auditLog = join(runtimeDir, 'audit.log');
   const conf = join(runtimeDir, 'nginx.conf');
   // The snippets include each other by a path relative to the directory of nginx.conf, as under /etc/nginx.
-  const snippets = installSnippets(runtimeDir, templateDir, runtime.sharedDictionaries);
+  const snippets = installSnippets(runtimeDir, templateDir, runtime.sharedDictionaries, countResponses);
   const metricsPort = await freePort();
   writeFileSync(
     conf,
