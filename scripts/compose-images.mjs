@@ -6,7 +6,7 @@
 // image whose label matches is kept.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { cacheDir } from './cache.mjs';
@@ -122,7 +122,6 @@ function ensureVersitygw(log) {
     stdio: 'inherit',
     env: { ...process.env, GOBIN: partial, CGO_ENABLED: '0' },
   });
-  chmodSync(join(partial, 'versitygw'), 0o755);
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
   return binary;
