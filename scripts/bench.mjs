@@ -194,6 +194,11 @@ async function main() {
       stops.push(nginx.stop);
       return nginx;
     };
+    // One read through `nginx` with `bearer`, so its decision is cached before a measurement.
+    const warmUp = async (nginx, bearer) => {
+      const answer = await request(`${nginx.url}${READ_PATH}`, { headers: { authorization: `Bearer ${bearer}` } });
+      await answer.body.dump();
+    };
     const cached = await gate('gate-cached', `127.0.0.1:${trivialPort}`);
     // The same gate for requests in a project, with a Keycloak counter of its own.
     const projectCounting = await startCountingProxy(stack.keycloak);
@@ -205,8 +210,7 @@ async function main() {
     // (a) (b) (c): zero authorization vs. the gate with a warm cache vs. the gate asking Keycloak every time.
     console.log('bench: (a) plain proxy, (b) gate with warm cache, (c) gate with cache off');
     const viewer = await token(stack.keycloak, stack.realm, stack.clients.public, user('viewer'));
-    const warm = await request(`${cached.url}${READ_PATH}`, { headers: { authorization: `Bearer ${viewer}` } });
-    await warm.body.dump();
+    await warmUp(cached, viewer);
     // (p): (b) in a project its owner works in, through the real MLflow's workspaces and the realm's projects.
     const editor = await token(stack.keycloak, stack.realm, stack.clients.public, user('editor'));
     const project = `bench-${Date.now().toString(36)}`;
@@ -357,8 +361,7 @@ async function main() {
       const onRuntime = await gate(`gate-${name}`, `127.0.0.1:${trivialPort}`, { MLFLOW_GATE_CACHE_ALLOW_TTL: `${TURNOVER_TTL_SECONDS}s` }, counting.port, name);
       // Tokens live 5 minutes in the demo realm: one of its own for each runtime's minute.
       const reader = await token(stack.keycloak, stack.realm, stack.clients.public, user('viewer'));
-      const warmed = await request(`${onRuntime.url}${READ_PATH}`, { headers: { authorization: `Bearer ${reader}` } });
-      await warmed.body.dump();
+      await warmUp(onRuntime, reader);
       const pair = { a: { url: `${plain.url}${READ_PATH}` }, b: { url: `${onRuntime.url}${READ_PATH}`, token: reader } };
       const rates = await compare(pair, { connections: 32, seconds: THROUGHPUT_SECONDS, rounds: 2 });
       const turnover = await compare(pair, { connections: 16, seconds: TURNOVER_SECONDS, rounds: 1 });
@@ -377,8 +380,7 @@ async function main() {
       if (runtime.sharedDictionaries) {
         // What counting MLflow's answers costs there (a second njs VM per request, in the log phase): (b) without it.
         const uncounted = await gate(`gate-${name}-uncounted`, `127.0.0.1:${trivialPort}`, {}, counting.port, name, false);
-        const warmedUncounted = await request(`${uncounted.url}${READ_PATH}`, { headers: { authorization: `Bearer ${reader}` } });
-        await warmedUncounted.body.dump();
+        await warmUp(uncounted, reader);
         const withoutCount = await compare({ a: pair.a, b: { url: `${uncounted.url}${READ_PATH}`, token: reader } }, { connections: 32, seconds: THROUGHPUT_SECONDS, rounds: 2 });
         Object.assign(results.scenarios.njs[name], { uncountedARps: withoutCount.a.rps, uncountedBRps: withoutCount.b.rps });
       }

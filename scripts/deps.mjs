@@ -3,9 +3,9 @@
 // pinned Keycloak from Maven Central, the pinned MLflow from PyPI and the pinned Helm built from its Go module
 // (all cached, see scripts/cache.mjs).
 // Run as root, or install the Debian packages first: apt-get install nginx libnginx-mod-http-js njs postgresql chromium
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, commandWorks } from './debian-packages.mjs';
 import { installHelm } from './helm.mjs';
 import { installKeycloak } from './keycloak.mjs';
 import { installMlflow } from './mlflow.mjs';
@@ -15,11 +15,6 @@ const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
 const DEBIAN_PACKAGES = ['nginx', 'libnginx-mod-http-js', 'njs', 'postgresql', 'chromium'];
 /** Debian's Chromium, which the browser test drives with playwright-core. */
 export const chromiumPath = '/usr/bin/chromium';
-
-function commandWorks(command, args) {
-  const result = spawnSync(command, args, { stdio: 'ignore' });
-  return !result.error && result.status === 0;
-}
 
 function postgresInstalled() {
   try {
@@ -37,10 +32,7 @@ export function installDebianPackages() {
   if (process.getuid?.() !== 0) {
     throw new Error(`deps: nginx, njs, PostgreSQL or Chromium is missing; install them with: sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`);
   }
-  console.log(`deps: installing ${DEBIAN_PACKAGES.join(' ')} from Debian's packages`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], { stdio: 'inherit', env });
+  aptInstall(DEBIAN_PACKAGES, { update: true });
 }
 
 export async function installAll() {

@@ -4,14 +4,14 @@
 // no IP forwarding or masquerading): containers reach each other on their compose networks and the host
 // reaches their published ports, which is all the compose file needs; containers reach nothing outside.
 // Compose v2 comes from Debian trixie's docker-compose package (bookworm has Compose v1 only).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './cache.mjs';
+import { aptInstall, commandWorks } from './debian-packages.mjs';
 import { chrootDir, ensureChroot } from './njs-chroots.mjs';
-import { startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
+import { processAlive, startProcess, stopProcessGroup, waitUntil } from './processes.mjs';
 
-const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
 const ENGINE_NAME = 'mlflow-uma-gate-docker';
 const runDir = `/run/${ENGINE_NAME}`;
 /** The engine's own bridge (at most 15 characters: a Linux interface name). */
@@ -19,13 +19,8 @@ const BRIDGE = 'mugate-docker0';
 const BRIDGE_ADDRESS = '172.31.254.1/24';
 const dockerCache = join(cacheDir, 'docker');
 /** The docker CLI's configuration directory the tests use: the Compose v2 plugin lives in it. */
-export const dockerConfigDir = join(dockerCache, 'cli');
+const dockerConfigDir = join(dockerCache, 'cli');
 const composePlugin = join(dockerConfigDir, 'cli-plugins', 'docker-compose');
-
-function works(command, args, env = process.env) {
-  const result = spawnSync(command, args, { stdio: 'ignore', env });
-  return !result.error && result.status === 0;
-}
 
 /** The environment the docker CLI, Compose and testcontainers need to use this engine. */
 export function engineEnvironment() {
@@ -40,12 +35,10 @@ export function engineEnvironment() {
 /** Why this machine cannot run the engine, or null when it can (installing Debian's docker.io if needed). */
 export function whyNoEngine() {
   if (process.platform !== 'linux') return `a Docker engine of the tests' own needs Linux (this is ${process.platform})`;
-  if (works('dockerd', ['--version'])) return null;
+  if (commandWorks('dockerd', ['--version'])) return null;
   if (process.getuid?.() !== 0) return 'dockerd is missing; install it with: sudo apt-get install -y docker.io';
-  if (!works('apt-get', ['--version'])) return 'dockerd is missing and this machine has no apt-get to install Debian\'s docker.io';
-  console.log('deps: installing docker.io from Debian\'s packages (the compose tests\' engine)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', [...APT_LOCK_WAIT, 'install', '-y', '-qq', '--no-install-recommends', 'docker.io'], { stdio: 'inherit', env });
+  if (!commandWorks('apt-get', ['--version'])) return 'dockerd is missing and this machine has no apt-get to install Debian\'s docker.io';
+  aptInstall(['docker.io'], { why: " (the compose tests' engine)" });
   return null;
 }
 
@@ -66,7 +59,7 @@ export function ensureComposePlugin({ log = console.log } = {}) {
       mkdirSync(join(dockerConfigDir, 'cli-plugins'), { recursive: true });
       copyFileSync(join(work, 'unpacked', 'usr', 'libexec', 'docker', 'cli-plugins', 'docker-compose'), `${composePlugin}.partial`);
       chmodSync(`${composePlugin}.partial`, 0o755);
-      execFileSync('mv', [`${composePlugin}.partial`, composePlugin]);
+      renameSync(`${composePlugin}.partial`, composePlugin);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -76,16 +69,7 @@ export function ensureComposePlugin({ log = console.log } = {}) {
 }
 
 function removeBridge() {
-  if (works('ip', ['link', 'show', BRIDGE])) execFileSync('ip', ['link', 'delete', BRIDGE]);
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  if (commandWorks('ip', ['link', 'show', BRIDGE])) execFileSync('ip', ['link', 'delete', BRIDGE]);
 }
 
 function pidIn(file) {
@@ -112,17 +96,17 @@ export async function startDockerEngine({ log = console.log } = {}) {
       if (error.code !== 'EEXIST') throw error;
     }
     const owner = pidIn(ownerFile);
-    if (owner !== undefined && alive(owner)) {
+    if (owner !== undefined && processAlive(owner)) {
       log(`docker engine: waiting for the run that owns it (pid ${owner}) to finish`);
-      await waitUntil('the other run\'s engine', async () => !alive(owner), { timeoutMs: 90 * 60_000 });
+      await waitUntil('the other run\'s engine', async () => !processAlive(owner), { timeoutMs: 90 * 60_000 });
     }
     rmSync(ownerFile, { force: true });
   }
   const stale = pidIn(pidFile);
-  if (stale !== undefined && alive(stale)) {
+  if (stale !== undefined && processAlive(stale)) {
     log(`docker engine: stopping the engine a killed run left running (pid ${stale})`);
     process.kill(stale, 'SIGTERM');
-    await waitUntil('the engine a killed run left', async () => !alive(stale), { timeoutMs: 60_000 });
+    await waitUntil('the engine a killed run left', async () => !processAlive(stale), { timeoutMs: 60_000 });
   }
   rmSync(pidFile, { force: true });
   removeBridge();
@@ -145,7 +129,7 @@ export async function startDockerEngine({ log = console.log } = {}) {
     '--default-address-pool=base=172.31.0.0/17,size=24',
   ], { logFile, env: {} });
   const env = { ...process.env, ...engineEnvironment() };
-  await waitUntil('dockerd', async () => works('docker', ['info'], env), { timeoutMs: 120_000, logFile, process: child });
+  await waitUntil('dockerd', async () => commandWorks('docker', ['info'], env), { timeoutMs: 120_000, logFile, process: child });
   return {
     env: engineEnvironment(),
     logFile,

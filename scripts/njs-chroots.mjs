@@ -2,16 +2,15 @@
 // the integration tests run against every njs the gate claims. Each chroot is built once and cached (see
 // scripts/cache.mjs); a marker file in it records the packaged versions and says the build finished.
 // nginx started inside a chroot shares the host's loopback: only its file system is the chroot's.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cache.mjs';
+import { aptInstall, commandWorks } from './debian-packages.mjs';
 
 // ca-certificates: the gate verifies Keycloak's certificate against the system's CA bundle by default.
 const PACKAGES = ['nginx', 'libnginx-mod-http-js', 'ca-certificates'];
-// Other processes may run apt at the same time; wait for their lock instead of failing.
-const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
 
 /**
  * The nginx + njs builds the integration tests run on, by name: the host's Debian packages, or a chroot's
@@ -50,11 +49,9 @@ export function chrootDir(suite) {
 }
 
 function ensureDebootstrap() {
-  if (spawnSync('debootstrap', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  if (commandWorks('debootstrap', ['--version'])) return;
   if (process.getuid?.() !== 0) throw new Error('njs chroots: debootstrap is missing; install it with: sudo apt-get install -y debootstrap');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  console.log('deps: installing debootstrap from Debian\'s packages');
-  execFileSync('apt-get', [...APT_LOCK_WAIT, 'install', '-y', '-qq', '--no-install-recommends', 'debootstrap'], { stdio: 'inherit', env });
+  aptInstall(['debootstrap']);
 }
 
 function packageVersions(root) {

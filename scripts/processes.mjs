@@ -96,16 +96,19 @@ export function startProcess(command, args, { logFile, env, cwd }) {
   return child;
 }
 
+/** Whether the process `pid` (or, negative, the process group) still exists. */
+export function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends `signal` to the process group, then SIGKILL if it is still there after `graceMs`. */
 export async function stopProcessGroup(pid, graceMs = 10_000, signal = 'SIGTERM') {
-  const alive = () => {
-    try {
-      process.kill(-pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = () => processAlive(-pid);
   if (!alive()) return;
   process.kill(-pid, signal);
   const deadline = Date.now() + graceMs;

@@ -10,7 +10,7 @@ import { startKeycloak } from './keycloak.mjs';
 import { startMlflow } from './mlflow.mjs';
 import { projectRoot, startNginx } from './nginx.mjs';
 import { startPostgres } from './postgres.mjs';
-import { portAcceptsConnections, stopProcessGroup } from './processes.mjs';
+import { portAcceptsConnections, processAlive, stopProcessGroup } from './processes.mjs';
 import { realmAccess, realmFile, resourceServer } from './realm.mjs';
 
 /** Default ports; each can be changed with the environment variable next to it. */
@@ -120,15 +120,6 @@ export function readStack(dir = defaultStackDir) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
 }
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops every process `up` started, by process id, and checks that none of their ports still listens. */
 export async function stopStack(dir = defaultStackDir) {
   const stack = readStack(dir);
@@ -155,7 +146,7 @@ async function status(dir) {
   };
   let healthy = true;
   for (const [component, pid] of Object.entries(stack.processes)) {
-    const alive = isAlive(pid);
+    const alive = processAlive(pid);
     const answer = health[component] ? await fetch(health[component]).then((r) => r.status, () => 'no answer') : '-';
     healthy &&= alive && (answer === 200 || answer === '-');
     console.log(`${component.padEnd(9)} pid ${String(pid).padEnd(8)} ${alive ? 'running' : 'STOPPED'}  health: ${answer}`);
@@ -167,7 +158,7 @@ async function status(dir) {
 async function main(command, dir) {
   if (command === 'up') {
     const previous = readStack(dir);
-    if (previous !== null && Object.values(previous.processes).some(isAlive)) {
+    if (previous !== null && Object.values(previous.processes).some(processAlive)) {
       console.error(`stack: already up (see ${join(dir, 'stack.json')}); run down first`);
       return 1;
     }

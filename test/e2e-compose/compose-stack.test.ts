@@ -37,19 +37,19 @@ const secret = () => randomBytes(18).toString('hex');
 const composeFiles = ['docker-compose.yml', relative(projectRoot, versitygwOverride)];
 const projectName = `mlflow-uma-gate-e2e-${Date.now()}`;
 
-/** `docker compose` on the test's project, in the tests' engine. */
-function compose(args: string[]): string {
-  return execFileSync('docker', ['compose', '--project-name', projectName, ...composeFiles.flatMap((file) => ['--file', file]), ...args], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-    env: process.env,
-  });
-}
-
 describe.skipIf(skipReason !== null)(`docker compose up${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let environment: StartedDockerComposeEnvironment | undefined;
   let stack: StackJson;
-  let settings: Record<string, string>;
+  let settings: Record<string, string> = {};
+
+  /** `docker compose` on the test's project, in the tests' engine, with the run's .env settings. */
+  function compose(args: string[]): string {
+    return execFileSync('docker', ['compose', '--project-name', projectName, ...composeFiles.flatMap((file) => ['--file', file]), ...args], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: { ...process.env, ...settings },
+    });
+  }
   const ports = { gate: 0, keycloak: 0 };
 
   /** `docker compose up` as a user runs it (.env's settings in the environment), until every service is healthy. */
@@ -84,7 +84,6 @@ describe.skipIf(skipReason !== null)(`docker compose up${skipReason ? ` (skipped
       GATE_TLS_CERTIFICATE_FILE: certificate.certificateFile,
       GATE_TLS_KEY_FILE: certificate.keyFile,
     };
-    Object.assign(process.env, settings);
     await up();
     // The shipped realm knows the quick start's callback (port 8000); a gate elsewhere adds its own, as README's
     // "The MLflow UI in a browser" asks.

@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { ensureComposeImages } from '../../scripts/compose-images.mjs';
 import { ensureComposePlugin, startDockerEngine, whyNoEngine } from '../../scripts/docker-engine.mjs';
 
-export type ComposeEngine = { env: Record<string, string>; compose: string } | { skipped: string };
+export type ComposeEngine = { env: Record<string, string> } | { skipped: string };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,7 +36,7 @@ export default async function setup(project: TestProject) {
     project.provide('composeEngine', { skipped });
     return undefined;
   }
-  const { version } = ensureComposePlugin();
+  ensureComposePlugin();
   const engine = await startDockerEngine();
   try {
     removeLeftovers(engine.env);
@@ -45,6 +45,6 @@ export default async function setup(project: TestProject) {
     await engine.stop();
     throw error;
   }
-  project.provide('composeEngine', { env: engine.env, compose: version });
+  project.provide('composeEngine', { env: engine.env });
   return () => engine.stop();
 }
